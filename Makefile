@@ -1,0 +1,37 @@
+# brandbot: `make run` serves the sample brand; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint venv test-venv clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.run-installed
+test-venv: $(VENV)/.test-installed
+
+run: venv
+	$(BIN)/brandbot serve --config config.toml $(ARGS)
+
+lint: test-venv
+	$(BIN)/ruff check bot handlers tests benchmarks
+	$(BIN)/mypy
+
+test: test-venv
+	bash scripts/ensure-browser
+	$(BIN)/ruff check bot handlers tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

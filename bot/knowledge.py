@@ -1,0 +1,224 @@
+"""The knowledge-base file format (knowledge_base/faq/*.toml, replies.toml) and its FAQ model."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.errors import BotError
+from bot.language import ENGLISH, HANS, localize
+
+FAQ_LANGUAGES = (HANS, ENGLISH)
+_FAQ_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+
+
+class KnowledgeBaseError(BotError):
+    """A knowledge-base file is malformed; every problem is listed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class FaqButton:
+    """A button under an FAQ answer: its payload id and a title per language."""
+
+    id: str
+    titles: Mapping[str, str]
+
+    def title(self, language: str) -> str:
+        """The title in `language`."""
+        return localize(dict(self.titles), language)
+
+
+@dataclass(frozen=True, slots=True)
+class Faq:
+    """One question the brand answers, in several phrasings and languages."""
+
+    id: str
+    questions: Mapping[str, tuple[str, ...]]
+    answers: Mapping[str, str] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    negatives: tuple[str, ...] = ()
+    action: str | None = None
+    buttons: tuple[FaqButton, ...] = ()
+    link_url: str | None = None
+    link_titles: Mapping[str, str] = field(default_factory=dict)
+    enabled: bool = True
+
+    def phrasings(self) -> tuple[str, ...]:
+        """Every question phrasing, all languages together."""
+        return tuple(text for language in self.questions for text in self.questions[language])
+
+    def answer(self, language: str) -> str:
+        """The answer in `language` (traditional Chinese from the simplified one)."""
+        return localize(dict(self.answers), language) if self.answers else ""
+
+    def title(self, language: str) -> str:
+        """A short title: the first phrasing in `language`."""
+        texts = {lang: phrasings[0] for lang, phrasings in self.questions.items() if phrasings}
+        return localize(texts, language)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plain-data form stored in the database and written to files."""
+        data: dict[str, Any] = {
+            "id": self.id,
+            "questions": {lang: list(texts) for lang, texts in self.questions.items()},
+        }
+        if self.answers:
+            data["answer"] = dict(self.answers)
+        for key in ("tags", "keywords", "negatives"):
+            if getattr(self, key):
+                data[key] = list(getattr(self, key))
+        if self.action:
+            data["action"] = self.action
+        if self.buttons:
+            data["buttons"] = [{"id": b.id, **b.titles} for b in self.buttons]
+        if self.link_url:
+            data["link"] = {"url": self.link_url, **self.link_titles}
+        if not self.enabled:
+            data["enabled"] = False
+        return data
+
+
+def faq_from_dict(data: Mapping[str, Any], where: str = "faq") -> tuple[Faq | None, list[str]]:
+    """Build an FAQ from plain data, returning it or the list of what is wrong."""
+    problems: list[str] = []
+    faq_id = data.get("id")
+    if not isinstance(faq_id, str) or not _FAQ_ID.match(faq_id):
+        return None, [f"{where}: id must be lowercase letters, digits, '.', '_' or '-'"]
+    where = f"{where} {faq_id}"
+
+    def texts(value: Any, key: str) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+            problems.append(f"{where}: {key} must be a list of strings")
+            return ()
+        return tuple(t.strip() for t in value if t.strip())
+
+    def by_language(value: Any, key: str) -> dict[str, Any]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            problems.append(f"{where}: {key} must be a table of languages")
+            return {}
+        for language in value:
+            if language not in FAQ_LANGUAGES:
+                problems.append(
+                    f"{where}: {key}.{language}: unknown language (use {', '.join(FAQ_LANGUAGES)})"
+                )
+        return {k: v for k, v in value.items() if k in FAQ_LANGUAGES}
+
+    questions = {
+        lang: texts(value, f"questions.{lang}")
+        for lang, value in by_language(data.get("questions"), "questions").items()
+    }
+    questions = {lang: q for lang, q in questions.items() if q}
+    if not questions:
+        problems.append(f"{where}: needs at least one question")
+    answers = {
+        lang: text.strip()
+        for lang, text in by_language(data.get("answer"), "answer").items()
+        if isinstance(text, str) and text.strip()
+    }
+    action = data.get("action")
+    if action is not None and not isinstance(action, str):
+        problems.append(f"{where}: action must be a string")
+        action = None
+    if not answers and not action:
+        problems.append(f"{where}: needs an answer or an action")
+    buttons = []
+    for index, item in enumerate(data.get("buttons") or []):
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+            problems.append(f"{where}: buttons[{index}] needs an id")
+            continue
+        titles = {k: str(v) for k, v in item.items() if k in FAQ_LANGUAGES}
+        buttons.append(FaqButton(item["id"], titles or {ENGLISH: item["id"]}))
+    link = data.get("link") or {}
+    if problems:
+        return None, problems
+    return (
+        Faq(
+            id=faq_id,
+            questions=questions,
+            answers=answers,
+            tags=texts(data.get("tags", []), "tags"),
+            keywords=texts(data.get("keywords", []), "keywords"),
+            negatives=texts(data.get("negatives", []), "negatives"),
+            action=action,
+            buttons=tuple(buttons),
+            link_url=link.get("url") if isinstance(link, dict) else None,
+            link_titles={k: str(v) for k, v in link.items() if k in FAQ_LANGUAGES},
+            enabled=bool(data.get("enabled", True)),
+        ),
+        problems,
+    )
+
+
+def _faq_files(folder: Path) -> Iterator[Path]:
+    yield from sorted((folder / "faq").glob("*.toml"))
+
+
+def load_faqs(folder: Path) -> list[Faq]:
+    """Read every FAQ file under `folder`/faq; raise KnowledgeBaseError listing all problems."""
+    faqs: list[Faq] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    for path in _faq_files(folder):
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as error:
+            problems.append(f"{path.name}: not valid TOML ({error})")
+            continue
+        for index, entry in enumerate(data.get("faq", [])):
+            faq, found = faq_from_dict(entry, f"{path.name}: faq[{index}]")
+            problems.extend(found)
+            if faq is None:
+                continue
+            if faq.id in seen:
+                problems.append(f"{path.name}: faq {faq.id}: id used twice")
+                continue
+            seen.add(faq.id)
+            faqs.append(faq)
+    if problems:
+        raise KnowledgeBaseError(problems)
+    return faqs
+
+
+@dataclass(frozen=True, slots=True)
+class Texts:
+    """The bot's own canned texts (knowledge_base/replies.toml), per language."""
+
+    entries: Mapping[str, Mapping[str, str]]
+
+    def get(self, key: str, language: str, **values: Any) -> str:
+        """The text `key` in `language`, with `{name}` placeholders filled from `values`."""
+        texts = self.entries.get(key)
+        if texts is None:
+            raise KeyError(f"no canned text {key!r} in replies.toml")
+        text = localize(dict(texts), language)
+        return text.format(**values) if values else text
+
+
+def load_texts(folder: Path) -> Texts:
+    """Read replies.toml: one table per text key, one entry per language."""
+    path = folder / "replies.toml"
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, tomllib.TOMLDecodeError) as error:
+        raise KnowledgeBaseError([f"{path}: {error}"]) from None
+    problems = [
+        f"replies.toml: {key} must be a table of languages"
+        for key, value in data.items()
+        if not isinstance(value, dict)
+    ]
+    if problems:
+        raise KnowledgeBaseError(problems)
+    return Texts({key: dict(value) for key, value in data.items()})

@@ -1,0 +1,65 @@
+"""Which language a customer writes in, and serving traditional Chinese from simplified text."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from opencc import OpenCC
+
+HANS = "zh-Hans"
+HANT = "zh-Hant"
+ENGLISH = "en"
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+@lru_cache(maxsize=1)
+def _to_simplified() -> OpenCC:
+    return OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _to_traditional() -> OpenCC:
+    return OpenCC("s2t")
+
+
+@lru_cache(maxsize=4096)
+def to_simplified(text: str) -> str:
+    """Traditional Chinese characters converted to simplified; everything else kept."""
+    return str(_to_simplified().convert(text)) if _HAN.search(text) else text
+
+
+@lru_cache(maxsize=4096)
+def to_traditional(text: str) -> str:
+    """Simplified Chinese converted to traditional; everything else kept."""
+    return str(_to_traditional().convert(text)) if _HAN.search(text) else text
+
+
+def detect_language(text: str, default: str = HANS) -> str:
+    """zh-Hant, zh-Hans or en, judged from the characters of `text`; `default` if unsure."""
+    han = _HAN.findall(text)
+    if han:
+        chars = "".join(han)
+        return HANT if to_simplified(chars) != chars else HANS
+    if _LATIN.search(text):
+        return ENGLISH
+    return default
+
+
+def base_language(language: str) -> str:
+    """The language a text is stored in: traditional Chinese is served from simplified."""
+    return HANS if language == HANT else language
+
+
+def localize(texts: dict[str, str], language: str) -> str:
+    """Pick the text for `language`, converting simplified to traditional when needed."""
+    if language in texts:
+        return texts[language]
+    if language == HANT and HANS in texts:
+        return to_traditional(texts[HANS])
+    for fallback in (ENGLISH, HANS):
+        if fallback in texts:
+            return texts[fallback]
+    return next(iter(texts.values()), "")

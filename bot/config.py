@@ -88,7 +88,7 @@ class TableReader:
 
     def subtable(self, key: str) -> TableReader:
         """A nested table (missing means empty)."""
-        value = self._get(key, {}, dict, "a table")
+        value: dict[str, Any] = self._get(key, {}, dict, "a table")
         return TableReader(f"{self.name}.{key}", value, self.problems, self.env)
 
     def secret(self, key: str, *, required: bool) -> str:
@@ -182,11 +182,12 @@ class Config:
 
 
 def _read_bot(table: TableReader) -> BotSettings:
+    defaults = BotSettings()
     settings = BotSettings(
-        brand=table.string("brand", BotSettings.brand),
-        timezone=table.string("timezone", BotSettings.timezone),
+        brand=table.string("brand", defaults.brand),
+        timezone=table.string("timezone", defaults.timezone),
         default_language=table.string(
-            "default_language", BotSettings.default_language, choices=LANGUAGES
+            "default_language", defaults.default_language, choices=LANGUAGES
         ),
     )
     try:
@@ -197,24 +198,28 @@ def _read_bot(table: TableReader) -> BotSettings:
 
 
 def _read_server(table: TableReader) -> ServerSettings:
+    defaults = ServerSettings()
     return ServerSettings(
-        host=table.string("host", ServerSettings.host),
-        port=table.integer("port", ServerSettings.port, minimum=0),
-        max_body_bytes=table.integer("max_body_bytes", ServerSettings.max_body_bytes, minimum=1024),
-        max_webhook_bytes=table.integer(
-            "max_webhook_bytes", ServerSettings.max_webhook_bytes, minimum=1024
+        host=table.string("host", defaults.host),
+        port=table.integer("port", defaults.port, minimum=0),
+        max_body_bytes=table.integer(
+            "max_body_bytes", defaults.max_body_bytes, minimum=1024
         ),
-        max_text_chars=table.integer("max_text_chars", ServerSettings.max_text_chars, minimum=1),
+        max_webhook_bytes=table.integer(
+            "max_webhook_bytes", defaults.max_webhook_bytes, minimum=1024
+        ),
+        max_text_chars=table.integer("max_text_chars", defaults.max_text_chars, minimum=1),
     )
 
 
 def _read_knowledge_base(table: TableReader) -> KnowledgeBaseSettings:
-    answer = table.number("answer_threshold", KnowledgeBaseSettings.answer_threshold, minimum=0)
-    suggest = table.number("suggest_threshold", KnowledgeBaseSettings.suggest_threshold, minimum=0)
+    defaults = KnowledgeBaseSettings()
+    answer = table.number("answer_threshold", defaults.answer_threshold, minimum=0)
+    suggest = table.number("suggest_threshold", defaults.suggest_threshold, minimum=0)
     if suggest > answer:
         table.problem("suggest_threshold", "must not be above answer_threshold")
     return KnowledgeBaseSettings(
-        path=table.string("path", KnowledgeBaseSettings.path),
+        path=table.string("path", defaults.path),
         answer_threshold=answer,
         suggest_threshold=suggest,
     )
@@ -224,7 +229,9 @@ def _read_outbox(table: TableReader) -> OutboxSettings:
     defaults = OutboxSettings()
     return OutboxSettings(
         max_attempts=table.integer("max_attempts", defaults.max_attempts, minimum=1),
-        base_delay_seconds=table.number("base_delay_seconds", defaults.base_delay_seconds, minimum=0),
+        base_delay_seconds=table.number(
+            "base_delay_seconds", defaults.base_delay_seconds, minimum=0
+        ),
         max_delay_seconds=table.number("max_delay_seconds", defaults.max_delay_seconds, minimum=0),
         timeout_seconds=table.number("timeout_seconds", defaults.timeout_seconds, minimum=0.1),
         poll_interval_seconds=table.number(
@@ -268,7 +275,7 @@ def parse_config(
     }
     bot = _read_bot(readers["bot"])
     server = _read_server(readers["server"])
-    store = StoreSettings(path=readers["store"].string("path", StoreSettings.path))
+    store = StoreSettings(path=readers["store"].string("path", StoreSettings().path))
     knowledge_base = _read_knowledge_base(readers["knowledge_base"])
     outbox = _read_outbox(readers["outbox"])
     platforms = _read_platforms(readers["platforms"])

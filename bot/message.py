@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -83,14 +83,39 @@ class Message:
     display_name: str = ""
     location: Location | None = None
     media: Media | None = None
-    reply_to: str | None = None
-    edited: bool = False
+    reply_to: str | None = None  # the platform id of the message this one answers
+    source_id: str = ""  # the platform's own message id, when it differs from message_id
+    edit_of: str | None = None  # for an edit: the source_id of the message it changes
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def sender(self) -> tuple[str, str]:
         """The sender's platform identity: (platform, user_id)."""
         return (self.platform, self.user_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data, for the delivery record."""
+        data = {name: getattr(self, name) for name in _MESSAGE_FIELDS}
+        data["kind"] = self.kind.value
+        data["received_at"] = self.received_at.isoformat()
+        data["location"] = asdict(self.location) if self.location else None
+        data["media"] = asdict(self.media) if self.media else None
+        data["raw"] = dict(self.raw)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Message:
+        """Rebuild a message stored with `to_dict`."""
+        values = {name: data[name] for name in _MESSAGE_FIELDS if name in data}
+        values["kind"] = MessageKind(data["kind"])
+        values["received_at"] = datetime.fromisoformat(data["received_at"])
+        values["location"] = Location(**data["location"]) if data.get("location") else None
+        values["media"] = Media(**data["media"]) if data.get("media") else None
+        values["raw"] = data.get("raw") or {}
+        return cls(**values)
+
+
+_MESSAGE_FIELDS = tuple(f.name for f in fields(Message))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ if TYPE_CHECKING:
     import aiohttp
 
     from bot.config import TableReader
-    from bot.store import Store
     from bot.message import Address, Message, Reply
+    from bot.store import Store
 
 
 @dataclass(frozen=True, slots=True)

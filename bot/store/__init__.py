@@ -1,0 +1,51 @@
+"""open_store(path) -> Store: one SQLite file, one attribute per concern."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.store.conversations import Conversations
+from bot.store.customers import Customers
+from bot.store.database import Database
+from bot.store.dead_letters import DeadLetters
+from bot.store.deliveries import Deliveries
+from bot.store.kb import KnowledgeBaseStore
+from bot.store.kv import KeyValues
+from bot.store.outbox import OutboxRows
+from bot.store.schema import ensure_schema
+from bot.store.state import States
+
+
+class Store:
+    """The bot's state, one object per concern over one connection."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.customers = Customers(db)
+        self.conversations = Conversations(db)
+        self.states = States(db)
+        self.deliveries = Deliveries(db)
+        self.dead_letters = DeadLetters(db)
+        self.outbox = OutboxRows(db)
+        self.kb = KnowledgeBaseStore(db)
+        self.kv = KeyValues(db)
+        self.schema_version = 0
+
+    def is_reachable(self) -> bool:
+        """Whether the database answers (for /healthz)."""
+        try:
+            return bool(self.db.scalar("SELECT 1") == 1)
+        except Exception:  # any database failure means "not reachable" here
+            return False
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+
+def open_store(path: str | Path, *, synchronous: str = "NORMAL") -> Store:
+    """Open (or create) the store at `path` and bring its schema up to date."""
+    db = Database(path, synchronous=synchronous)
+    store = Store(db)
+    store.schema_version = ensure_schema(db)
+    return store

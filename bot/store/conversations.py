@@ -1,0 +1,82 @@
+"""The conversation log: every message in and every reply out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import iso, parse_iso
+from bot.store.database import Database
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """One line of a conversation."""
+
+    id: int
+    customer_id: str
+    platform: str
+    chat_id: str
+    direction: str  # "in" or "out"
+    kind: str
+    text: str
+    payload: str | None
+    message_id: str | None
+    source_id: str | None
+    route: str | None
+    created_at: datetime
+
+
+class Conversations:
+    """Appends to and reads the conversation log."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def append(
+        self, *, customer_id: str, platform: str, chat_id: str, direction: str, kind: str,
+        text: str, now: datetime, payload: str | None = None, message_id: str | None = None,
+        source_id: str | None = None, route: str | None = None,
+    ) -> int:
+        """Log one message; returns its log id."""
+        cursor = self.db.execute(
+            "INSERT INTO conversation_log (customer_id, platform, chat_id, direction, kind, text,"
+            " payload, message_id, source_id, route, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [customer_id, platform, chat_id, direction, kind, text, payload, message_id,
+             source_id, route, iso(now)],
+        )
+        return int(cursor.lastrowid or 0)
+
+    def edit_inbound(self, platform: str, source_id: str, text: str) -> bool:
+        """Replace the text of a logged inbound message (the customer edited it)."""
+        cursor = self.db.execute(
+            "UPDATE conversation_log SET text = ? WHERE platform = ? AND source_id = ?"
+            " AND direction = 'in'",
+            [text, platform, source_id],
+        )
+        return cursor.rowcount > 0
+
+    def recent(self, customer_id: str, limit: int = 20, after_id: int = 0) -> list[LogEntry]:
+        """The latest `limit` lines of a customer's conversation, oldest first."""
+        rows = list(
+            self.db.query(
+                "SELECT * FROM conversation_log WHERE customer_id = ? AND id > ?"
+                " ORDER BY id DESC LIMIT ?",
+                [customer_id, after_id, limit],
+            )
+        )
+        return [
+            LogEntry(**{**row, "created_at": parse_iso(row["created_at"])})
+            for row in reversed(rows)
+        ]
+
+    def count(self, direction: str | None = None) -> int:
+        """How many lines are logged (optionally in one direction)."""
+        if direction is None:
+            return int(self.db.scalar("SELECT count(*) FROM conversation_log"))
+        return int(
+            self.db.scalar(
+                "SELECT count(*) FROM conversation_log WHERE direction = ?", [direction]
+            )
+        )

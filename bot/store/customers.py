@@ -1,0 +1,134 @@
+"""Customers and their platform identities."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from bot.clock import iso, parse_iso
+from bot.message import Customer, Identity
+from bot.store.database import Database
+
+
+class Customers:
+    """Who is who: one customer, one or more (platform, user_id) identities."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def resolve(
+        self, platform: str, user_id: str, now: datetime, *, display_name: str = "",
+        language: str | None = None, inbound: bool = True,
+    ) -> Customer:
+        """The customer behind an identity, created on first contact; records the inbound time."""
+        with self.db.transaction():
+            row = self.db.one(
+                "SELECT customer_id FROM identities WHERE platform = ? AND user_id = ?",
+                [platform, user_id],
+            )
+            if row is None:
+                customer_id = "c" + secrets.token_hex(6)
+                self.db.execute(
+                    "INSERT INTO customers (id, display_name, language, created_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    [customer_id, display_name, language or "zh-Hans", iso(now)],
+                )
+                self.db.execute(
+                    "INSERT INTO identities (platform, user_id, customer_id, display_name,"
+                    " last_inbound_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    [platform, user_id, customer_id, display_name,
+                     iso(now) if inbound else None, iso(now)],
+                )
+            else:
+                customer_id = row["customer_id"]
+                if inbound:
+                    self.db.execute(
+                        "UPDATE identities SET last_inbound_at = ?, unreachable = 0,"
+                        " display_name = CASE WHEN ? = '' THEN display_name ELSE ? END"
+                        " WHERE platform = ? AND user_id = ?",
+                        [iso(now), display_name, display_name, platform, user_id],
+                    )
+            if language:
+                self.db.execute(
+                    "UPDATE customers SET language = ? WHERE id = ?", [language, customer_id]
+                )
+        customer = self.get(customer_id)
+        assert customer is not None
+        return customer
+
+    def get(self, customer_id: str) -> Customer | None:
+        """A customer by id, with all identities."""
+        row = self.db.one("SELECT * FROM customers WHERE id = ?", [customer_id])
+        if row is None:
+            return None
+        identities = tuple(
+            Identity(item["platform"], item["user_id"])
+            for item in self.db.query(
+                "SELECT platform, user_id FROM identities WHERE customer_id = ?"
+                " ORDER BY created_at, platform",
+                [customer_id],
+            )
+        )
+        return Customer(
+            id=row["id"],
+            identities=identities,
+            display_name=row["display_name"],
+            language=row["language"],
+            created_at=parse_iso(row["created_at"]),
+            blocked=bool(row["blocked"]),
+        )
+
+    def find(self, platform: str, user_id: str) -> Customer | None:
+        """The customer behind an identity, if known."""
+        customer_id = self.db.scalar(
+            "SELECT customer_id FROM identities WHERE platform = ? AND user_id = ?",
+            [platform, user_id],
+        )
+        return self.get(customer_id) if customer_id else None
+
+    def set_language(self, customer_id: str, language: str) -> None:
+        """Remember the language a customer writes in."""
+        self.db.execute("UPDATE customers SET language = ? WHERE id = ?", [language, customer_id])
+
+    def set_blocked(self, customer_id: str, blocked: bool) -> None:
+        """Block or unblock a customer (an operator's decision)."""
+        self.db.execute(
+            "UPDATE customers SET blocked = ? WHERE id = ?", [int(blocked), customer_id]
+        )
+
+    def mark_unreachable(self, platform: str, user_id: str, unreachable: bool = True) -> None:
+        """Record that a platform identity cannot receive messages (it blocked or left us)."""
+        self.db.execute(
+            "UPDATE identities SET unreachable = ? WHERE platform = ? AND user_id = ?",
+            [int(unreachable), platform, user_id],
+        )
+
+    def is_unreachable(self, platform: str, user_id: str) -> bool:
+        """Whether sending to this identity is pointless."""
+        return bool(
+            self.db.scalar(
+                "SELECT unreachable FROM identities WHERE platform = ? AND user_id = ?",
+                [platform, user_id],
+            )
+        )
+
+    def last_inbound_at(self, platform: str, user_id: str) -> datetime | None:
+        """When this identity last wrote to us (messaging windows start there)."""
+        value = self.db.scalar(
+            "SELECT last_inbound_at FROM identities WHERE platform = ? AND user_id = ?",
+            [platform, user_id],
+        )
+        return parse_iso(value) if value else None
+
+    def identity(self, customer_id: str, platform: str) -> Identity | None:
+        """The customer's identity on one platform, if any."""
+        row = self.db.one(
+            "SELECT platform, user_id FROM identities WHERE customer_id = ? AND platform = ?"
+            " ORDER BY last_inbound_at DESC LIMIT 1",
+            [customer_id, platform],
+        )
+        return Identity(row["platform"], row["user_id"]) if row else None
+
+    def count(self) -> int:
+        """How many customers exist."""
+        return int(self.db.scalar("SELECT count(*) FROM customers"))

@@ -1,0 +1,39 @@
+"""Small named values with an optional expiry: tokens, polling offsets, counters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.clock import iso
+from bot.store.database import Database
+
+
+class KeyValues:
+    """A key-value table shared by every process using the same store."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def get(self, key: str, now: datetime | None = None) -> str | None:
+        """The value of `key`, unless it expired before `now`."""
+        row = self.db.one("SELECT value, expires_at FROM kv WHERE key = ?", [key])
+        if row is None:
+            return None
+        if now is not None and row["expires_at"] is not None and row["expires_at"] <= iso(now):
+            return None
+        return str(row["value"])
+
+    def set(
+        self, key: str, value: str, now: datetime, expires_at: datetime | None = None
+    ) -> None:
+        """Store `value` under `key`."""
+        self.db.execute(
+            "INSERT INTO kv (key, value, expires_at, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value,"
+            " expires_at = excluded.expires_at, updated_at = excluded.updated_at",
+            [key, value, iso(expires_at) if expires_at else None, iso(now)],
+        )
+
+    def delete(self, key: str) -> None:
+        """Forget `key`."""
+        self.db.execute("DELETE FROM kv WHERE key = ?", [key])

@@ -1,0 +1,37 @@
+"""The last route: says what the bot can do when nothing else understood the message."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.message import Button, Event, Message, MessageKind, Reply
+from bot.router import Route
+
+READABLE = (MessageKind.TEXT, MessageKind.VOICE, MessageKind.BUTTON, MessageKind.COMMAND)
+
+
+def match(message: Message, ctx: Context) -> str:
+    """Always matches: 'unsupported', 'empty' or 'unknown'."""
+    if message.kind not in READABLE and message.kind is not MessageKind.EVENT:
+        return "unsupported"
+    if message.kind is MessageKind.EVENT:
+        return "unknown" if message.event == Event.MENU_CLICK else "event"
+    if not message.text.strip():
+        return "empty"
+    return "unknown"
+
+
+async def handle(message: Message, ctx: Context, found: str) -> list[Reply]:
+    """A polite answer that says what to do next."""
+    if found == "event":
+        return []
+    if found == "unsupported":
+        return [Reply(text=ctx.text("unsupported"))]
+    if found == "empty":
+        return [Reply(text=ctx.text("empty_message"))]
+    buttons: tuple[Button, ...] = ()
+    if "handoff.request" in ctx.actions:
+        buttons = (Button("handoff", ctx.text("button_human")),)
+    return [Reply(text=ctx.text("fallback"), buttons=buttons)]
+
+
+ROUTE = Route(name="fallback", match=match, handle=handle)

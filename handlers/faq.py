@@ -1,0 +1,91 @@
+"""Answers questions from the knowledge base, or asks "did you mean …?" when unsure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.context import Context
+from bot.knowledge import Faq
+from bot.matching import Candidate
+from bot.message import Button, Event, Message, MessageKind, Reply
+from bot.router import Route
+
+FAQ_PREFIX = "faq:"
+SUGGESTIONS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class FaqMatch:
+    """What the FAQ route understood: a chosen FAQ, or candidates to offer."""
+
+    faq_id: str | None
+    candidates: tuple[Candidate, ...] = ()
+
+
+def _chosen(message: Message) -> str | None:
+    payload = message.payload or ""
+    pressed = message.kind is MessageKind.BUTTON or message.event == Event.MENU_CLICK
+    return payload.removeprefix(FAQ_PREFIX) if pressed and payload.startswith(FAQ_PREFIX) else None
+
+
+def match(message: Message, ctx: Context) -> FaqMatch | None:
+    """An FAQ button or menu key, or a question with candidates above the suggest threshold."""
+    chosen = _chosen(message)
+    if chosen is not None:
+        return FaqMatch(chosen) if ctx.faqs.get(chosen) else None
+    if message.kind not in (MessageKind.TEXT, MessageKind.VOICE, MessageKind.BUTTON):
+        return None
+    if not message.text.strip():
+        return None
+    candidates = ctx.faqs.search(message.text, limit=SUGGESTIONS)
+    settings = ctx.config.knowledge_base
+    if not candidates or candidates[0].score < settings.suggest_threshold:
+        return None
+    if candidates[0].score >= settings.answer_threshold:
+        return FaqMatch(candidates[0].faq_id, tuple(candidates))
+    return FaqMatch(None, tuple(c for c in candidates if c.score >= settings.suggest_threshold))
+
+
+async def answer(faq: Faq, message: Message, ctx: Context) -> list[Reply]:
+    """The FAQ's answer, or the result of its action."""
+    if faq.action:
+        action = ctx.actions.get(faq.action)
+        if action is not None:
+            return await action(message, ctx)
+        if not faq.answers:
+            return [Reply(text=ctx.text("fallback"))]
+    buttons = tuple(Button(button.id, button.title(ctx.language)) for button in faq.buttons)
+    link_title = None
+    if faq.link_url:
+        link_title = faq.title(ctx.language)
+        if faq.link_titles:
+            from bot.language import localize
+
+            link_title = localize(dict(faq.link_titles), ctx.language)
+    return [
+        Reply(
+            text=faq.answer(ctx.language),
+            buttons=buttons,
+            link_url=faq.link_url,
+            link_title=link_title,
+        )
+    ]
+
+
+async def handle(message: Message, ctx: Context, found: FaqMatch) -> list[Reply]:
+    """Answer from the knowledge base, or offer the closest FAQs as buttons."""
+    if found.faq_id is not None:
+        faq = ctx.faqs.get(found.faq_id)
+        if faq is not None:
+            return await answer(faq, message, ctx)
+    buttons = []
+    for candidate in found.candidates:
+        faq = ctx.faqs.get(candidate.faq_id)
+        if faq is not None:
+            buttons.append(Button(FAQ_PREFIX + faq.id, faq.title(ctx.language)))
+    if "handoff.request" in ctx.actions:
+        buttons.append(Button("handoff", ctx.text("button_human")))
+    return [Reply(text=ctx.text("did_you_mean"), buttons=tuple(buttons))]
+
+
+ROUTE = Route(name="faq", match=match, handle=handle)

@@ -142,6 +142,8 @@ def faq_from_dict(data: Mapping[str, Any], where: str = "faq") -> tuple[Faq | No
         titles = {k: str(v) for k, v in item.items() if k in FAQ_LANGUAGES}
         buttons.append(FaqButton(item["id"], titles or {ENGLISH: item["id"]}))
     link = data.get("link") or {}
+    if not isinstance(link, dict):
+        problems.append(f"{where}: link must be a table with a url")
     if problems:
         return None, problems
     return (
@@ -177,7 +179,14 @@ def load_faqs(folder: Path) -> list[Faq]:
         except tomllib.TOMLDecodeError as error:
             problems.append(f"{path.name}: not valid TOML ({error})")
             continue
-        for index, entry in enumerate(data.get("faq", [])):
+        entries = data.get("faq", [])
+        if not isinstance(entries, list):
+            problems.append(f"{path.name}: write each FAQ under [[faq]] (two brackets)")
+            continue
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                problems.append(f"{path.name}: faq[{index}] must be a table")
+                continue
             faq, found = faq_from_dict(entry, f"{path.name}: faq[{index}]")
             problems.extend(found)
             if faq is None:

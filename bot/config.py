@@ -269,10 +269,16 @@ def parse_config(
         reader.name = name
         return reader
 
-    readers = {
-        name: section(name)
-        for name in ("bot", "server", "store", "knowledge_base", "outbox", "platforms")
-    }
+    # One line per section; feature sections add theirs here.
+    names = [
+        "bot",
+        "server",
+        "store",
+        "knowledge_base",
+        "outbox",
+        "platforms",
+    ]
+    readers = {name: section(name) for name in names}
     bot = _read_bot(readers["bot"])
     server = _read_server(readers["server"])
     store = StoreSettings(path=readers["store"].string("path", StoreSettings().path))

@@ -229,7 +229,8 @@ def create_app(bot: Bot, *, manage_bot: bool = True) -> web.Application:
             await bot.start()
 
     async def on_cleanup(app: web.Application) -> None:
-        tasks = list(app[TASKS_KEY])
+        running: set[asyncio.Task[Any]] = app[TASKS_KEY]
+        tasks = list(running)
         if tasks:
             # Unfinished handling is resumed from the store on the next start.
             with contextlib.suppress(TimeoutError):

@@ -1,0 +1,84 @@
+"""Shared fixtures: a real store file per test, the bot, an HTTP client, and no internet."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from bot.app import Bot, build_bot
+from bot.config import Config, parse_config
+from bot.server import create_app
+from tests.helpers.chat import Chat
+
+ROOT = Path(__file__).resolve().parents[1]
+LOOPBACK = ("127.", "::1", "localhost")
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Any connection to a non-loopback address fails the test."""
+    original = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if self.family in (socket.AF_INET, socket.AF_INET6) and not str(host).startswith(
+            LOOPBACK
+        ):
+            raise AssertionError(f"test tried to reach the network: {address!r}")
+        return original(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    yield
+
+
+@pytest.fixture
+def make_config(tmp_path: Path) -> Callable[..., Config]:
+    """A Config for the sample brand with a fresh store file; tables may be overridden."""
+
+    def make(env: dict[str, str] | None = None, **tables: Any) -> Config:
+        data: dict[str, Any] = {
+            "store": {"path": str(tmp_path / "brandbot.db")},
+            "knowledge_base": {"path": str(ROOT / "knowledge_base")},
+            "outbox": {"base_delay_seconds": 0.01, "max_delay_seconds": 0.2,
+                       "poll_interval_seconds": 0.02, "timeout_seconds": 2.0},
+        }
+        for name, table in tables.items():
+            data[name] = {**data.get(name, {}), **table}
+        return parse_config(data, env or {}, base_dir=ROOT)
+
+    return make
+
+
+@pytest.fixture
+def config(make_config: Callable[..., Config]) -> Config:
+    """The default test configuration."""
+    return make_config()
+
+
+@pytest.fixture
+async def bot(config: Config) -> AsyncIterator[Bot]:
+    """A started bot on a fresh store file."""
+    instance = build_bot(config)
+    await instance.start()
+    yield instance
+    await instance.stop()
+
+
+@pytest.fixture
+async def client(
+    config: Config, aiohttp_client: Callable[..., Any]
+) -> AsyncIterator[TestClient[Any, Any]]:
+    """An HTTP client for the whole app (which starts and stops its own bot)."""
+    app = create_app(build_bot(config))
+    yield await aiohttp_client(app)
+
+
+@pytest.fixture
+def chat(bot: Bot) -> Chat:
+    """A conversation with the bot as one web customer."""
+    return Chat(bot)

@@ -1,0 +1,53 @@
+"""Conversations through the pipeline: answers, did-you-mean, fallback, numbered choices."""
+
+from __future__ import annotations
+
+from bot.app import Bot
+from bot.message import Event
+from tests.helpers.chat import Chat
+
+
+async def test_chinese_question_gets_the_chinese_answer(chat: Chat) -> None:
+    replies = await chat.say("多久发货")
+    assert len(replies) == 1
+    assert "16:00" in replies[0].text and "发货" in replies[0].text
+
+
+async def test_english_question_gets_the_english_answer(chat: Chat) -> None:
+    replies = await chat.say("How long until my order ships?")
+    assert "ship" in replies[0].text and "16:00" in replies[0].text
+
+
+async def test_traditional_question_is_answered_in_traditional(chat: Chat) -> None:
+    replies = await chat.say("怎麼退貨")
+    assert "簽收" in replies[0].text  # the simplified entry, served in traditional characters
+
+
+async def test_unknown_question_falls_back_politely(chat: Chat) -> None:
+    replies = await chat.say("qwzx plomf")
+    assert len(replies) == 1
+    assert "human" in replies[0].text
+
+
+async def test_follow_event_is_welcomed_and_unfollow_is_silent(chat: Chat) -> None:
+    welcome = await chat.event(Event.FOLLOW)
+    assert "Cloud Leaf" in welcome[0].text or "云叶" in welcome[0].text
+    assert await chat.event(Event.UNFOLLOW) == []
+
+
+async def test_a_number_picks_the_last_offered_button(chat: Chat) -> None:
+    first = await chat.say("多久发货")
+    assert first[0].buttons, "the shipping answer offers follow-up buttons"
+    chosen = first[0].buttons[0]
+    replies = await chat.say("1")
+    expected = await chat.press(chosen.id)
+    assert replies[0].text == expected[0].text
+
+
+async def test_both_directions_are_logged(bot: Bot, chat: Chat) -> None:
+    await chat.say("多久发货")
+    customer = bot.store.customers.find("web", chat.user_id)
+    assert customer is not None
+    lines = bot.store.conversations.recent(customer.id)
+    assert [line.direction for line in lines] == ["in", "out"]
+    assert lines[0].text == "多久发货" and lines[1].route == "faq"

@@ -17,7 +17,7 @@ from bot.context import Action, Context
 from bot.faq_index import FaqIndex
 from bot.knowledge import Texts
 from bot.language import detect_language
-from bot.message import Customer, Message, MessageKind, Reply
+from bot.message import Address, Customer, Message, MessageKind, Reply
 from bot.outbox import Outbox
 from bot.router import Router
 from bot.store import Store
@@ -227,6 +227,28 @@ class Pipeline:
             )
         for index, request in enumerate(adapter.render_to(address, [replace(reply, to=None)])):
             self.store.outbox.enqueue(request, now, dedupe_key=f"{dedupe_key}:{index}")
+
+    def notify(self, customer_id: str, replies: Sequence[Reply], dedupe_key: str) -> str | None:
+        """Send replies on our own initiative to the customer's most recent reachable platform.
+
+        Returns the platform used, or None when no identity can be messaged now (blocked,
+        unreachable, or outside the platform's messaging window).
+        """
+        now = self.clock.now()
+        for identity in self.store.customers.reachable_identities(customer_id):
+            adapter = self.adapters.get(identity.platform)
+            if adapter is None:
+                continue
+            last = self.store.customers.last_inbound_at(identity.platform, identity.user_id)
+            if not adapter.window_open(last, now):
+                continue
+            address = Address(identity.platform, identity.user_id, identity.user_id)
+            with self.store.db.transaction():
+                for index, reply in enumerate(replies):
+                    self._address(replace(reply, to=address), f"notify:{dedupe_key}:{index}")
+            self.outbox.wake()
+            return identity.platform
+        return None
 
     async def resume(self) -> int:
         """Handle deliveries recorded but never handled (the last run stopped mid-way)."""

@@ -8,6 +8,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     import aiohttp
 
     from bot.config import TableReader
@@ -137,6 +139,10 @@ class Adapter(Protocol):
 
     def transport(self) -> Transport:
         """How the outbox sends this platform's requests."""
+        ...
+
+    def window_open(self, last_inbound_at: datetime | None, now: datetime) -> bool:
+        """Whether a free-form message may be sent to someone who last wrote at that time."""
         ...
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 import aiohttp
 
@@ -85,6 +86,10 @@ class ConsoleAdapter:
             )
             for reply in replies
         )
+
+    def window_open(self, last_inbound_at: datetime | None, now: datetime) -> bool:
+        """No messaging window here."""
+        return True
 
     def transport(self) -> ConsoleTransport:
         """Nothing to send over HTTP."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import aiohttp
@@ -111,6 +112,10 @@ class WebAdapter:
             )
             for reply in replies
         )
+
+    def window_open(self, last_inbound_at: datetime | None, now: datetime) -> bool:
+        """No messaging window here."""
+        return True
 
     def transport(self) -> WebTransport:
         """Nothing to send over HTTP."""

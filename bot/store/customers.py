@@ -120,6 +120,17 @@ class Customers:
         )
         return parse_iso(value) if value else None
 
+    def reachable_identities(self, customer_id: str) -> list[Identity]:
+        """The customer's identities that can receive messages, most recently active first."""
+        return [
+            Identity(row["platform"], row["user_id"])
+            for row in self.db.query(
+                "SELECT platform, user_id FROM identities WHERE customer_id = ?"
+                " AND unreachable = 0 ORDER BY last_inbound_at DESC",
+                [customer_id],
+            )
+        ]
+
     def identity(self, customer_id: str, platform: str) -> Identity | None:
         """The customer's identity on one platform, if any."""
         row = self.db.one(

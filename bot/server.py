@@ -115,7 +115,9 @@ async def chat_history(request: web.Request) -> web.Response:
                     "direction": entry.direction,
                     "text": entry.text,
                     "route": entry.route,
-                    "reply": json.loads(entry.payload) if entry.payload else None,
+                    "reply": json.loads(entry.payload)
+                    if entry.direction == "out" and entry.payload
+                    else None,
                 }
                 for entry in entries
             ]

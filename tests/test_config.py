@@ -1,0 +1,70 @@
+"""config.toml: read once into typed settings, every problem reported at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import load_config, parse_config
+from bot.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_committed_config_runs_the_embedded_default() -> None:
+    config = load_config(ROOT / "config.toml", env={})
+    assert config.server.host == "127.0.0.1" and config.server.port == 8080
+    assert config.resolve(config.store.path) == ROOT / "data" / "brandbot.db"
+    assert config.resolve(config.knowledge_base.path) == ROOT / "knowledge_base"
+    assert all(not settings.enabled for settings in config.platforms.values())
+
+
+def test_every_problem_is_listed_at_once() -> None:
+    data = {
+        "bot": {"timezone": "Mars/Olympus", "default_language": "fr"},
+        "server": {"port": "eighty", "max_body_bytes": 10},
+        "store": {"path": 5},
+        "knowledge_base": {"answer_threshold": 0.3, "suggest_threshold": 0.5},
+        "outbox": {"max_attempts": True},
+        "platforms": {"myspace": {}},
+        "surprise": {},
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_config(data, env={})
+    problems = "\n".join(caught.value.problems)
+    for expected in (
+        "bot.timezone: unknown time zone",
+        "bot.default_language: must be one of",
+        "server.port: must be an integer",
+        "server.max_body_bytes: must be at least 1024",
+        "store.path: must be a string",
+        "knowledge_base.suggest_threshold: must not be above answer_threshold",
+        "outbox.max_attempts: must be an integer, not a boolean",
+        "platforms.myspace: unknown platform",
+        "config.surprise: unknown setting",
+    ):
+        assert expected in problems
+    assert len(caught.value.problems) == 9
+
+
+def test_environment_overrides_store_and_port() -> None:
+    config = parse_config({}, env={"BRANDBOT_DB": "/tmp/x.db", "BRANDBOT_PORT": "9123"})
+    assert config.store.path == "/tmp/x.db" and config.server.port == 9123
+    with pytest.raises(ConfigError, match="BRANDBOT_PORT"):
+        parse_config({}, env={"BRANDBOT_PORT": "ninety"})
+
+
+def test_missing_and_broken_files_are_config_errors(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="no such file"):
+        load_config(tmp_path / "absent.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[bot\nbrand = 1", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(broken)
+
+
+def test_settings_are_frozen() -> None:
+    config = parse_config({}, env={})
+    with pytest.raises(AttributeError):
+        config.server.port = 1  # type: ignore[misc]

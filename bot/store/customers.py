@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import replace
 from datetime import datetime
 
 from bot.clock import iso, parse_iso
@@ -21,40 +22,54 @@ class Customers:
         language: str | None = None, inbound: bool = True,
     ) -> Customer:
         """The customer behind an identity, created on first contact; records the inbound time."""
-        with self.db.transaction():
-            row = self.db.one(
+        customer_id = None
+        if inbound:
+            # The common case is one statement: a known identity writing again.
+            customer_id = self.db.scalar(
+                "UPDATE identities SET last_inbound_at = ?, unreachable = 0,"
+                " display_name = CASE WHEN ? = '' THEN display_name ELSE ? END"
+                " WHERE platform = ? AND user_id = ? RETURNING customer_id",
+                [iso(now), display_name, display_name, platform, user_id],
+            )
+        else:
+            customer_id = self.db.scalar(
                 "SELECT customer_id FROM identities WHERE platform = ? AND user_id = ?",
                 [platform, user_id],
             )
-            if row is None:
-                customer_id = "c" + secrets.token_hex(6)
-                self.db.execute(
-                    "INSERT INTO customers (id, display_name, language, created_at)"
-                    " VALUES (?, ?, ?, ?)",
-                    [customer_id, display_name, language or "zh-Hans", iso(now)],
-                )
-                self.db.execute(
-                    "INSERT INTO identities (platform, user_id, customer_id, display_name,"
-                    " last_inbound_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                    [platform, user_id, customer_id, display_name,
-                     iso(now) if inbound else None, iso(now)],
-                )
-            else:
-                customer_id = row["customer_id"]
-                if inbound:
-                    self.db.execute(
-                        "UPDATE identities SET last_inbound_at = ?, unreachable = 0,"
-                        " display_name = CASE WHEN ? = '' THEN display_name ELSE ? END"
-                        " WHERE platform = ? AND user_id = ?",
-                        [iso(now), display_name, display_name, platform, user_id],
-                    )
-            if language:
-                self.db.execute(
-                    "UPDATE customers SET language = ? WHERE id = ?", [language, customer_id]
-                )
+        if customer_id is None:
+            customer_id = self._create(platform, user_id, now, display_name, language, inbound)
         customer = self.get(customer_id)
         assert customer is not None
+        if language and customer.language != language:
+            self.set_language(customer.id, language)
+            customer = replace(customer, language=language)
         return customer
+
+    def _create(
+        self, platform: str, user_id: str, now: datetime, display_name: str,
+        language: str | None, inbound: bool,
+    ) -> str:
+        """A new customer with this one identity (or the existing one if another process won)."""
+        with self.db.transaction():
+            existing = self.db.scalar(
+                "SELECT customer_id FROM identities WHERE platform = ? AND user_id = ?",
+                [platform, user_id],
+            )
+            if existing is not None:
+                return str(existing)
+            customer_id = "c" + secrets.token_hex(6)
+            self.db.execute(
+                "INSERT INTO customers (id, display_name, language, created_at)"
+                " VALUES (?, ?, ?, ?)",
+                [customer_id, display_name, language or "zh-Hans", iso(now)],
+            )
+            self.db.execute(
+                "INSERT INTO identities (platform, user_id, customer_id, display_name,"
+                " last_inbound_at, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [platform, user_id, customer_id, display_name,
+                 iso(now) if inbound else None, iso(now)],
+            )
+        return customer_id
 
     def get(self, customer_id: str) -> Customer | None:
         """A customer by id, with all identities."""

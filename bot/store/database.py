@@ -53,13 +53,14 @@ class Database:
 
     def one(self, sql: str, params: Params = ()) -> dict[str, Any] | None:
         """The first row of a query, or None."""
-        row = self.conn.execute(sql, params).fetchone()
-        return dict(row) if row is not None else None
+        # fetchall: a write with RETURNING only completes once every row has been stepped.
+        rows = self.conn.execute(sql, params).fetchall()
+        return dict(rows[0]) if rows else None
 
     def scalar(self, sql: str, params: Params = ()) -> Any:
         """The first column of the first row, or None."""
-        row = self.conn.execute(sql, params).fetchone()
-        return row[0] if row is not None else None
+        rows = self.conn.execute(sql, params).fetchall()
+        return rows[0][0] if rows else None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -51,3 +51,17 @@ async def test_both_directions_are_logged(bot: Bot, chat: Chat) -> None:
     lines = bot.store.conversations.recent(customer.id)
     assert [line.direction for line in lines] == ["in", "out"]
     assert lines[0].text == "多久发货" and lines[1].route == "faq"
+
+
+async def test_a_failing_handler_gets_an_apology_not_silence(bot: Bot, chat: Chat) -> None:
+    from bot.context import Context
+    from bot.message import Message, Reply
+    from bot.router import Route, Router
+
+    async def broken(message: Message, ctx: Context, found: object) -> list[Reply]:
+        raise RuntimeError("bug")
+
+    bot.pipeline.router = Router((Route("broken", lambda m, c: True, broken),))
+    replies = await chat.say("多久发货")
+    assert len(replies) == 1
+    assert "出了点" in replies[0].text

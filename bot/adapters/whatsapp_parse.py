@@ -140,6 +140,7 @@ def parse_message(
         log.warning("whatsapp message without id or sender skipped (type %r)", item.get("type"))
         return None
     kind, fields = _content(item)
+    fields.setdefault("reply_to", _text(_object(item.get("context")).get("id")) or None)
     return Message(
         platform=NAME,
         message_id=wamid,
@@ -149,7 +150,6 @@ def parse_message(
         received_at=_received_at(item.get("timestamp")),
         account=account,
         display_name=_text(_object(contact.get("profile")).get("name")),
-        reply_to=_text(_object(item.get("context")).get("id")) or None,
         raw=item,
         **fields,
     )

@@ -37,9 +37,11 @@ def _unique_titles(buttons: Sequence[Button], limit: int) -> list[str]:
     titles: list[str] = []
     for index, button in enumerate(buttons, 1):
         title = cut(button.title, limit) or str(index)
-        if title in titles:
-            suffix = f" {index}"
+        number = index
+        while title in titles:
+            suffix = f" {number}"
             title = cut(button.title, limit - len(suffix)) + suffix
+            number += 1
         titles.append(title)
     return titles
 
@@ -75,7 +77,7 @@ def _buttons_body(recipient: str, text: str, buttons: Sequence[Button]) -> dict[
         "type": "interactive",
         "interactive": {
             "type": "button",
-            "body": {"text": text or EMPTY_BODY},
+            "body": {"text": text.strip() or EMPTY_BODY},
             "action": {
                 "buttons": [
                     {"type": "reply", "reply": {"id": button.id[:ID_LIMIT], "title": title}}
@@ -100,7 +102,7 @@ def _list_body(recipient: str, text: str, buttons: Sequence[Button]) -> dict[str
         "type": "interactive",
         "interactive": {
             "type": "list",
-            "body": {"text": text or EMPTY_BODY},
+            "body": {"text": text.strip() or EMPTY_BODY},
             "action": {"button": cut(label, BUTTON_TITLE_LIMIT), "sections": [{"rows": rows}]},
         },
     }

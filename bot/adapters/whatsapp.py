@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -43,9 +43,9 @@ class Settings:
 
     enabled: bool = False
     phone_number_id: str = ""
-    access_token: str = ""
-    app_secret: str = ""
-    verify_token: str = ""
+    access_token: str = field(default="", repr=False)
+    app_secret: str = field(default="", repr=False)
+    verify_token: str = field(default="", repr=False)
     api_base_url: str = "https://graph.facebook.com"
     api_version: str = "v26.0"
     window_template: str = ""  # sent instead of a free-form message outside the window

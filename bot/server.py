@@ -37,10 +37,15 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     """The raw body, refusing more than `limit` bytes without reading them all."""
     if request.content_length is not None and request.content_length > limit:
         raise BodyTooLarge
-    body = await request.content.read(limit + 1)
-    if len(body) > limit:
-        raise BodyTooLarge
-    return body
+    # read(n) returns what has arrived so far (at most n): keep reading until the end.
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def to_response(answer: WebhookAnswer) -> web.Response:

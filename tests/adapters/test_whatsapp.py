@@ -257,6 +257,7 @@ def test_settings_read_every_key() -> None:
     assert (read.access_token, read.app_secret, read.verify_token) == (
         "test-access-token", "test-app-secret", VERIFY_TOKEN)
     assert (read.window_template, read.template_language) == ("reengage", "zh_CN")
+    assert "test-app-secret" not in repr(read) and "test-access-token" not in repr(read)
 
 
 JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)

@@ -57,11 +57,12 @@ def classify_graph(status: int, headers: Mapping[str, str], body: Any) -> SendRe
         return SendResult(SendStatus.SENT, platform_message_id=str(wamid) if wamid else None)
     error = body.get("error") if isinstance(body, dict) else None
     error = error if isinstance(error, dict) else {}
-    code = error.get("code")
-    details = (error.get("error_data") or {}) if isinstance(error.get("error_data"), dict) else {}
+    code = error.get("code") if isinstance(error.get("code"), int) else None
+    data = error.get("error_data")
+    details = data.get("details") if isinstance(data, dict) else None
     text = str(error.get("message") or json.dumps(body, ensure_ascii=False)[:200])
-    if details.get("details"):
-        text = f"{text} ({details['details']})"
+    if details:
+        text = f"{text} ({details})"
     message = f"HTTP {status}, Graph error {code}: {text}" if code else f"HTTP {status}: {text}"
     if status == 429 or status >= 500 or code in RETRY_CODES:
         return SendResult(SendStatus.RETRY, message, retry_after(headers))

@@ -148,6 +148,18 @@ def test_graph_answers_are_classified(status: int, body: Any, expected: SendStat
         assert f"error {body['error']['code']} (details here)" in result.error
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.integers(100, 599), st.recursive(
+    st.none() | st.integers() | st.text(max_size=5),
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.sampled_from(["error", "code", "message", "error_data", "details",
+                                       "messages", "id"]), children, max_size=4),
+    max_leaves=12,
+))
+def test_any_graph_answer_is_classified(status: int, body: Any) -> None:
+    assert isinstance(classify_graph(status, {}, body).status, SendStatus)
+
+
 def test_retry_after_is_honoured() -> None:
     assert classify_graph(429, {"Retry-After": "7"}, {}).retry_after == 7.0
 

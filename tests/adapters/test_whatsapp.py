@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,6 +153,14 @@ def test_batched_messages_keep_their_own_contacts(adapter: WhatsAppAdapter) -> N
     first, second = adapter.parse(signed(fixture("batched_two_contacts.json")))
     assert (first.user_id, first.display_name) == (LI, "Li Wei")
     assert (second.user_id, second.display_name) == (ANNA, "Anna Schmidt")
+
+
+def test_errors_only_deliveries_are_logged(
+    adapter: WhatsAppAdapter, caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="bot.adapters.whatsapp_parse"):
+        assert adapter.parse(signed(fixture("errors_only.json"))) == []
+    assert "131000 Something went wrong: Unknown error" in caplog.text
 
 
 def test_a_message_is_kept_whole_in_raw(adapter: WhatsAppAdapter) -> None:

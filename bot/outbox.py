@@ -198,7 +198,7 @@ class Outbox:
         if result.blocked and request.user_id:
             self.store.customers.mark_unreachable(request.platform, request.user_id)
         if result.status is SendStatus.SENT:
-            self.store.outbox.mark_sent(row.id, now, result.platform_message_id)
+            self.store.outbox.mark_sent(row.id, now, result.platform_message_id, result.error)
             return None
         if result.status is not SendStatus.RETRY:
             log.warning("outbox row %d %s: %s", row.id, result.status.value, result.error)

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.adapters.base import Adapter, InboundRequest, WebhookAnswer
+from bot.adapters.base import Adapter, InboundRequest, ReceiptSource, WebhookAnswer
 from bot.adapters.web import parse_chat
 from bot.app import Bot
 from bot.errors import PayloadError, SignatureError
@@ -37,10 +37,15 @@ async def read_body(request: web.Request, limit: int) -> bytes:
     """The raw body, refusing more than `limit` bytes without reading them all."""
     if request.content_length is not None and request.content_length > limit:
         raise BodyTooLarge
-    body = await request.content.read(limit + 1)
-    if len(body) > limit:
-        raise BodyTooLarge
-    return body
+    # read(n) returns what has arrived so far (at most n): keep reading until the end.
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def to_response(answer: WebhookAnswer) -> web.Response:
@@ -171,6 +176,8 @@ async def webhook_post(request: web.Request) -> web.Response:
             adapter.name, str(error), inbound.headers, body, bot.clock.now()
         )
         return web.Response(status=400, text="bad request")
+    if isinstance(adapter, ReceiptSource):
+        _record_receipts(bot, adapter, inbound)
     fresh = [message for message in messages if bot.pipeline.record(message)]
     if not fresh:
         return to_response(adapter.acknowledge(inbound))
@@ -180,6 +187,21 @@ async def webhook_post(request: web.Request) -> web.Response:
     for message in fresh:
         _background(request.app, bot.pipeline.handle(message))
     return to_response(adapter.acknowledge(inbound))
+
+
+def _record_receipts(bot: Bot, adapter: ReceiptSource, inbound: InboundRequest) -> None:
+    """Apply the delivery reports of a webhook to the outbox rows they are about."""
+    receipts = adapter.receipts(inbound)
+    now = bot.clock.now()
+    with bot.store.db.transaction():
+        for receipt in receipts:
+            found = bot.store.outbox.set_delivery_state(
+                receipt.platform, receipt.platform_message_id, receipt.state, receipt.error,
+                now, unless=receipt.unless,
+            )
+            if not found:
+                log.debug("%s receipt %s for no outbox row (or an older state)",
+                          receipt.platform, receipt.state)
 
 
 async def _reply_within_budget(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -76,7 +76,7 @@ class SendResult:
     """The outcome of one send attempt."""
 
     status: SendStatus
-    error: str = ""
+    error: str = ""  # for SENT: a note when it went out differently than stored
     retry_after: float | None = None
     platform_message_id: str | None = None
     blocked: bool = False  # the customer blocked us: stop sending to them
@@ -100,10 +100,33 @@ class Transport(Protocol):
     ) -> SendResult: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """What a platform reports later about one of our sent messages (delivered, read, failed)."""
+
+    platform: str
+    platform_message_id: str
+    state: str
+    error: str = ""
+    unless: tuple[str, ...] = ()  # states already recorded that this report must not undo
+
+
+@runtime_checkable
+class ReceiptSource(Protocol):
+    """An adapter whose webhooks also carry delivery reports; server.py records them."""
+
+    def receipts(self, request: InboundRequest) -> list[Receipt]:
+        """The delivery reports in a verified, parseable request."""
+        ...
+
+
 class AdapterSettings(Protocol):
     """The typed `[platforms.<name>]` table of one adapter."""
 
-    enabled: bool
+    @property
+    def enabled(self) -> bool:
+        """Whether the platform is switched on (read-only, so frozen dataclasses fit)."""
+        ...
 
 
 class Adapter(Protocol):

@@ -81,12 +81,14 @@ class OutboxRows:
             claimed = [_row(row) for row in rows]
         return sorted(claimed, key=lambda row: row.id)
 
-    def mark_sent(self, row_id: int, now: datetime, platform_message_id: str | None) -> None:
-        """The platform accepted the call."""
+    def mark_sent(
+        self, row_id: int, now: datetime, platform_message_id: str | None, note: str = ""
+    ) -> None:
+        """The platform accepted the call; `note` says how, if not as stored (a template)."""
         self.db.execute(
             "UPDATE outbox SET status = 'sent', lease_until = NULL, platform_message_id = ?,"
-            " last_error = '', updated_at = ? WHERE id = ?",
-            [platform_message_id, iso(now), row_id],
+            " last_error = ?, updated_at = ? WHERE id = ?",
+            [platform_message_id, note[:500], iso(now), row_id],
         )
 
     def reschedule(self, row_id: int, now: datetime, at: datetime, error: str) -> None:
@@ -114,13 +116,19 @@ class OutboxRows:
         )
 
     def set_delivery_state(
-        self, platform: str, platform_message_id: str, state: str, error: str, now: datetime
+        self, platform: str, platform_message_id: str, state: str, error: str, now: datetime,
+        *, unless: tuple[str, ...] = (),
     ) -> bool:
-        """Record what the platform later reported (delivered, read, failed)."""
+        """Record what the platform later reported (delivered, read, failed).
+
+        Reports can arrive out of order: a row already in one of the `unless` states keeps it.
+        """
+        marks = ", ".join("?" for _ in unless)
+        keep = f" AND coalesce(delivery_state, '') NOT IN ({marks})" if unless else ""
         cursor = self.db.execute(
             "UPDATE outbox SET delivery_state = ?, last_error = CASE WHEN ? = '' THEN last_error"
-            " ELSE ? END, updated_at = ? WHERE platform = ? AND platform_message_id = ?",
-            [state, error, error[:500], iso(now), platform, platform_message_id],
+            " ELSE ? END, updated_at = ? WHERE platform = ? AND platform_message_id = ?" + keep,
+            [state, error, error[:500], iso(now), platform, platform_message_id, *unless],
         )
         return cursor.rowcount > 0
 

@@ -12,7 +12,8 @@ READABLE = (MessageKind.TEXT, MessageKind.VOICE, MessageKind.BUTTON, MessageKind
 def match(message: Message, ctx: Context) -> str:
     """Always matches: 'unsupported', 'empty' or 'unknown'."""
     if message.kind not in READABLE and message.kind is not MessageKind.EVENT:
-        return "unsupported"
+        # Media with a caption was a question we could not answer, not an unreadable message.
+        return "unknown" if message.text.strip() else "unsupported"
     if message.kind is MessageKind.EVENT:
         return "unknown" if message.event == Event.MENU_CLICK else "event"
     if not message.text.strip():

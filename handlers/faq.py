@@ -12,6 +12,11 @@ from bot.router import Route
 
 FAQ_PREFIX = "faq:"
 SUGGESTIONS = 3
+# Kinds whose text can be a question: a photo's caption ("the tin arrived broken") included.
+QUESTION_KINDS = (
+    MessageKind.TEXT, MessageKind.VOICE, MessageKind.BUTTON, MessageKind.IMAGE,
+    MessageKind.VIDEO, MessageKind.FILE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +38,7 @@ def match(message: Message, ctx: Context) -> FaqMatch | None:
     chosen = _chosen(message)
     if chosen is not None:
         return FaqMatch(chosen) if ctx.faqs.get(chosen) else None
-    if message.kind not in (MessageKind.TEXT, MessageKind.VOICE, MessageKind.BUTTON):
+    if message.kind not in QUESTION_KINDS:
         return None
     if not message.text.strip():
         return None

@@ -65,3 +65,15 @@ async def test_a_failing_handler_gets_an_apology_not_silence(bot: Bot, chat: Cha
     replies = await chat.say("多久发货")
     assert len(replies) == 1
     assert "出了点" in replies[0].text
+
+
+async def test_a_photo_caption_is_read_as_a_question(chat: Chat) -> None:
+    from bot.message import Media, MessageKind
+
+    replies = await chat.send(
+        chat.message("How long until my order ships?", kind=MessageKind.IMAGE,
+                     media=Media("media-1"))
+    )
+    assert "16:00" in replies[0].text
+    bare = await chat.send(chat.message("", kind=MessageKind.IMAGE, media=Media("media-2")))
+    assert "text" in bare[0].text  # the polite "we can only read text" answer

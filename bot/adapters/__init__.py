@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bot.adapters import telegram
 from bot.adapters.base import AdapterSpec
 
 # One line per platform; server.py mounts /webhooks/<name> for each enabled one.
 ADAPTERS: dict[str, AdapterSpec] = {}
+ADAPTERS["telegram"] = AdapterSpec("telegram", telegram.read_settings, telegram.build)

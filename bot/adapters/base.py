@@ -103,7 +103,10 @@ class Transport(Protocol):
 class AdapterSettings(Protocol):
     """The typed `[platforms.<name>]` table of one adapter."""
 
-    enabled: bool
+    @property
+    def enabled(self) -> bool:
+        """Whether the platform is switched on (read-only, so frozen dataclasses fit)."""
+        ...
 
 
 class Adapter(Protocol):

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-OFFSET_KEY = "telegram:offset"
+OFFSET_KEY = "telegram:offset:{bot_id}"
 MAX_BACKOFF_SECONDS = 30.0
 DRAIN_SECONDS = 5.0
 
@@ -37,11 +37,13 @@ class Poller:
         self.settings = adapter.settings
         self.store = pipeline.store
         self._handling: set[asyncio.Task[Any]] = set()
+        # Per bot (the token starts with its id): a new token must not inherit an offset.
+        self.offset_key = OFFSET_KEY.format(bot_id=self.settings.token.partition(":")[0])
 
     @property
     def offset(self) -> int:
         """The first update id not yet recorded (0: ask Telegram for the oldest it has)."""
-        return int(self.store.kv.get(OFFSET_KEY) or 0)
+        return int(self.store.kv.get(self.offset_key) or 0)
 
     async def run(self) -> None:
         """Poll until cancelled; API and network failures back off and try again."""
@@ -95,8 +97,9 @@ class Poller:
                     task = asyncio.create_task(self.pipeline.handle(message))
                     self._handling.add(task)
                     task.add_done_callback(self._done)
-            if update_id >= self.offset:
-                self.store.kv.set(OFFSET_KEY, str(update_id + 1), self.pipeline.clock.now())
+            # The id just taken plus one, as the Bot API asks; no max() over history,
+            # since ids are not always increasing (platforms.md §2.3).
+            self.store.kv.set(self.offset_key, str(update_id + 1), self.pipeline.clock.now())
 
     def _done(self, task: asyncio.Task[Any]) -> None:
         self._handling.discard(task)

@@ -13,6 +13,8 @@ from bot.config import Config
 from tests.adapters.test_telegram import faq_answer, text_update, update
 from tests.fakes.telegram_api import FakeTelegramApi, telegram_config
 
+OFFSET = OFFSET_KEY.format(bot_id="7123456789")
+
 
 @pytest.fixture
 async def api() -> AsyncIterator[FakeTelegramApi]:
@@ -53,7 +55,7 @@ async def test_polling_answers_a_question_and_a_button(
         assert first["allowed_updates"] == [
             "message", "edited_message", "callback_query", "my_chat_member"
         ]
-        assert bot.store.kv.get(OFFSET_KEY) == "830001019"
+        assert bot.store.kv.get(OFFSET) == "830001019"
     finally:
         await bot.stop()
 
@@ -105,7 +107,7 @@ async def test_updates_recorded_before_a_crash_are_not_handled_twice(
     await bot.stop()
     # As if the process died after recording update 200 but before storing the offset.
     bot = build_bot(config)
-    bot.store.kv.set(OFFSET_KEY, "200", bot.clock.now())
+    bot.store.kv.set(OFFSET, "200", bot.clock.now())
     await bot.start()
     try:
         await api.push(text_update(201, "运费多少？", 904))
@@ -114,7 +116,7 @@ async def test_updates_recorded_before_a_crash_are_not_handled_twice(
         assert [call["text"] for call in api.calls_to("sendMessage")].count(
             faq_answer(bot, "shipping-time")
         ) == 1
-        assert bot.store.kv.get(OFFSET_KEY) == "202"
+        assert bot.store.kv.get(OFFSET) == "202"
         assert bot.store.deliveries.count() == 2
     finally:
         await bot.stop()
@@ -131,3 +133,21 @@ async def test_the_webhook_is_closed_in_polling_mode(
         headers={"X-Telegram-Bot-Api-Secret-Token": ""},
     )
     assert response.status == 403
+
+
+async def test_polling_survives_a_429_and_a_broken_update(
+    config: Config, api: FakeTelegramApi
+) -> None:
+    api.fail_next("getUpdates", 429, {"ok": False, "error_code": 429,
+                                      "description": "Too Many Requests: retry after 0",
+                                      "parameters": {"retry_after": 0}})
+    bot = await started(config)
+    try:
+        await api.push({"update_id": 300, "message": "not an object"})
+        await api.push(text_update(301, "多久发货？", 905))
+        await api.wait_for("sendMessage")
+        assert bot.store.db.scalar("SELECT count(*) FROM dead_letters") == 1
+        assert bot.store.kv.get(OFFSET) == "302"
+        assert [int(params["offset"]) for params in api.calls_to("getUpdates")][:2] == [0, 0]
+    finally:
+        await bot.stop()

@@ -10,6 +10,7 @@ import pytest
 from bot.adapters.telegram_polling import OFFSET_KEY
 from bot.app import Bot, build_bot
 from bot.config import Config
+from bot.message import Reply
 from tests.adapters.test_telegram import faq_answer, text_update, update
 from tests.fakes.telegram_api import FakeTelegramApi, telegram_config
 
@@ -149,5 +150,24 @@ async def test_polling_survives_a_429_and_a_broken_update(
         assert bot.store.db.scalar("SELECT count(*) FROM dead_letters") == 1
         assert bot.store.kv.get(OFFSET) == "302"
         assert [int(params["offset"]) for params in api.calls_to("getUpdates")][:2] == [0, 0]
+    finally:
+        await bot.stop()
+
+
+async def test_polling_a_blocked_customer_gets_nothing_more(
+    config: Config, api: FakeTelegramApi
+) -> None:
+    api.blocked.add(5012345678)
+    bot = await started(config)
+    try:
+        await api.push(update("text_private"))
+        await api.wait_for("sendMessage")
+        await bot.outbox.wait_idle()
+        assert bot.store.customers.is_unreachable("telegram", "5012345678")
+        customer = bot.store.customers.find("telegram", "5012345678")
+        assert customer is not None
+        assert bot.pipeline.notify(customer.id, [Reply("新茶到了")], "new-tea") is None
+        assert [row.status for row in bot.store.outbox.list()] == ["undeliverable"]
+        assert len(api.calls_to("sendMessage")) == 1
     finally:
         await bot.stop()

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
+from bot.adapters.payload import (
+    integer,
+    json_object,
+    number,
+    optional_object,
+    string,
+    unix_time,
+)
 from bot.errors import PayloadError
 from bot.message import Event, Location, Media, Message, MessageKind
 
 NAME = "telegram"
-GROUP_TYPES = ("group", "supergroup")
 # Media fields of a Message and the kind each becomes; the first one present wins.
 MEDIA_KINDS = (
     ("photo", MessageKind.IMAGE),
@@ -36,22 +43,22 @@ def parse_body(body: bytes, *, bot_username: str, now: datetime) -> list[Message
 
 def parse_update(data: Any, *, bot_username: str, now: datetime) -> list[Message]:
     """The messages one update carries ([] for kinds we ignore, such as channel posts)."""
-    update = _object(data, "update")
+    update = json_object(data, "update")
     try:
         # The raw update is stored: lone surrogates (possible in JSON escapes) cannot be.
         json.dumps(update, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
         raise PayloadError("update holds invalid unicode") from None
-    update_id = _integer(update, "update_id", "update")
+    update_id = integer(update, "update_id", "update")
     reader = _UpdateReader(str(update_id), update, bot_username.lstrip("@").casefold(), now)
     if "message" in update:
-        return reader.message(_object(update["message"], "message"))
+        return reader.message(json_object(update["message"], "message"))
     if "edited_message" in update:
-        return reader.message(_object(update["edited_message"], "edited_message"), edit=True)
+        return reader.message(json_object(update["edited_message"], "edited_message"), edit=True)
     if "callback_query" in update:
-        return reader.callback(_object(update["callback_query"], "callback_query"))
+        return reader.callback(json_object(update["callback_query"], "callback_query"))
     if "my_chat_member" in update:
-        return reader.membership(_object(update["my_chat_member"], "my_chat_member"))
+        return reader.membership(json_object(update["my_chat_member"], "my_chat_member"))
     # channel_post, edited_channel_post, inline queries, polls, reactions, business and
     # payment updates: not a customer talking to us (platforms.md §2.2). 200, ignored.
     return []
@@ -67,14 +74,14 @@ class _UpdateReader:
         self.now = now
 
     def message(self, message: dict[str, Any], *, edit: bool = False) -> list[Message]:
-        chat = _object(message.get("chat"), "message.chat")
-        chat_id = str(_integer(chat, "id", "chat"))
-        chat_type = _string(chat, "type")
-        sender = _optional_object(message, "from")
+        chat = json_object(message.get("chat"), "message.chat")
+        chat_id = str(integer(chat, "id", "chat"))
+        chat_type = string(chat, "type")
+        sender = optional_object(message, "from")
         if sender is None or chat_type == "channel":
             return []
-        source_id = f"{chat_id}:{_integer(message, 'message_id', 'message')}"
-        when = _integer(message, "edit_date" if edit and "edit_date" in message else "date",
+        source_id = f"{chat_id}:{integer(message, 'message_id', 'message')}"
+        when = integer(message, "edit_date" if edit and "edit_date" in message else "date",
                         "message")
         text, entities = _text_and_entities(message)
         fields: dict[str, Any] = {}
@@ -89,20 +96,20 @@ class _UpdateReader:
             if command.name == "/start":
                 kind = MessageKind.EVENT
                 fields.update(event=Event.START, payload=command.arguments or None)
-        reply = _optional_object(message, "reply_to_message")
+        reply = optional_object(message, "reply_to_message")
         return [
             Message(
                 platform=NAME,
                 message_id=self.key,
-                user_id=str(_integer(sender, "id", "from")),
+                user_id=str(integer(sender, "id", "from")),
                 chat_id=chat_id,
                 kind=kind,
                 text=text,
-                received_at=_time(when),
+                received_at=unix_time(when),
                 is_private=is_private,
                 account=self.bot_username,
                 display_name=_display_name(sender),
-                reply_to=f"{chat_id}:{_integer(reply, 'message_id', 'reply')}" if reply else None,
+                reply_to=f"{chat_id}:{integer(reply, 'message_id', 'reply')}" if reply else None,
                 source_id=source_id,
                 edit_of=source_id if edit else None,
                 raw=self.raw,
@@ -129,26 +136,26 @@ class _UpdateReader:
                 before = _utf16_slice(text, 0, entity.offset)
                 after = _utf16_slice(text, entity.offset + entity.length, None)
                 return True, " ".join(f"{before} {after}".split())
-        reply = _optional_object(message, "reply_to_message")
-        author = _optional_object(reply, "from") if reply else None
-        if author is not None and _string(author, "username").casefold() == self.bot_username:
+        reply = optional_object(message, "reply_to_message")
+        author = optional_object(reply, "from") if reply else None
+        if author is not None and string(author, "username").casefold() == self.bot_username:
             return True, text
         return False, text
 
     def callback(self, query: dict[str, Any]) -> list[Message]:
-        sender = _object(query.get("from"), "callback_query.from")
-        user_id = str(_integer(sender, "id", "from"))
-        _string(query, "id", required=True)
-        data = _string(query, "data")
+        sender = json_object(query.get("from"), "callback_query.from")
+        user_id = str(integer(sender, "id", "from"))
+        string(query, "id", required=True)
+        data = string(query, "data")
         if not data:
             return []  # game buttons carry no data: nothing of ours was pressed
-        message = _optional_object(query, "message")
+        message = optional_object(query, "message")
         chat_id, is_private, reply_to, title = user_id, True, None, ""
         if message is not None:
-            chat = _object(message.get("chat"), "message.chat")
-            chat_id = str(_integer(chat, "id", "chat"))
-            is_private = _string(chat, "type") == "private"
-            reply_to = f"{chat_id}:{_integer(message, 'message_id', 'message')}"
+            chat = json_object(message.get("chat"), "message.chat")
+            chat_id = str(integer(chat, "id", "chat"))
+            is_private = string(chat, "type") == "private"
+            reply_to = f"{chat_id}:{integer(message, 'message_id', 'message')}"
             title = _button_title(message, data)
         return [
             Message(
@@ -169,12 +176,12 @@ class _UpdateReader:
         ]
 
     def membership(self, change: dict[str, Any]) -> list[Message]:
-        chat = _object(change.get("chat"), "my_chat_member.chat")
-        if _string(chat, "type") != "private":
+        chat = json_object(change.get("chat"), "my_chat_member.chat")
+        if string(chat, "type") != "private":
             return []  # the bot joined or left a group: no customer to mark
-        sender = _object(change.get("from"), "my_chat_member.from")
-        old = _string(_object(change.get("old_chat_member"), "old_chat_member"), "status")
-        new = _string(_object(change.get("new_chat_member"), "new_chat_member"), "status")
+        sender = json_object(change.get("from"), "my_chat_member.from")
+        old = string(json_object(change.get("old_chat_member"), "old_chat_member"), "status")
+        new = string(json_object(change.get("new_chat_member"), "new_chat_member"), "status")
         if new == "kicked":
             event = Event.BLOCKED
         elif old == "kicked":
@@ -185,11 +192,11 @@ class _UpdateReader:
             Message(
                 platform=NAME,
                 message_id=self.key,
-                user_id=str(_integer(sender, "id", "from")),
-                chat_id=str(_integer(chat, "id", "chat")),
+                user_id=str(integer(sender, "id", "from")),
+                chat_id=str(integer(chat, "id", "chat")),
                 kind=MessageKind.EVENT,
                 event=event,
-                received_at=_time(_integer(change, "date", "my_chat_member")),
+                received_at=unix_time(integer(change, "date", "my_chat_member")),
                 account=self.bot_username,
                 display_name=_display_name(sender),
                 raw=self.raw,
@@ -240,18 +247,18 @@ def _kind(
 
 def _text_and_entities(message: dict[str, Any]) -> tuple[str, list[_Entity]]:
     key = "text" if "text" in message else "caption"
-    text = _string(message, key)
+    text = string(message, key)
     items = message.get("entities" if key == "text" else "caption_entities", [])
     if not isinstance(items, list):
         raise PayloadError("entities must be a list")
     entities = []
     for item in items:
-        entity = _object(item, "entity")
-        offset = _integer(entity, "offset", "entity")
-        length = _integer(entity, "length", "entity")
+        entity = json_object(item, "entity")
+        offset = integer(entity, "offset", "entity")
+        length = integer(entity, "length", "entity")
         if offset < 0 or length < 0:
             raise PayloadError("entity offsets must not be negative")
-        entities.append(_Entity(_string(entity, "type"), offset, length))
+        entities.append(_Entity(string(entity, "type"), offset, length))
     return text, entities
 
 
@@ -275,7 +282,7 @@ def _utf16_slice(text: str, start: int, length: int | None) -> str:
 
 def _button_title(message: dict[str, Any], data: str) -> str:
     """The title of the pressed button, read from the keyboard it was pressed on."""
-    markup = _optional_object(message, "reply_markup") or {}
+    markup = optional_object(message, "reply_markup") or {}
     rows = markup.get("inline_keyboard", [])
     for row in rows if isinstance(rows, list) else []:
         for button in row if isinstance(row, list) else []:
@@ -291,64 +298,24 @@ def _media(value: Any, key: str) -> Media:
         if not isinstance(value, list) or not value:
             raise PayloadError("photo must be a non-empty list")
         value = value[-1]
-    item = _object(value, key)
+    item = json_object(value, key)
     return Media(
-        media_id=_string(item, "file_id", required=True),
-        mime_type=_string(item, "mime_type"),
-        filename=_string(item, "file_name"),
+        media_id=string(item, "file_id", required=True),
+        mime_type=string(item, "mime_type"),
+        filename=string(item, "file_name"),
     )
 
 
 def _location(message: dict[str, Any]) -> Location:
-    point = _object(message["location"], "location")
-    venue = _optional_object(message, "venue")
+    point = json_object(message["location"], "location")
+    venue = optional_object(message, "venue")
     label = " ".join(
-        part for part in (_string(venue, "title"), _string(venue, "address")) if part
+        part for part in (string(venue, "title"), string(venue, "address")) if part
     ) if venue else ""
-    return Location(_number(point, "latitude"), _number(point, "longitude"), label)
+    return Location(number(point, "latitude"), number(point, "longitude"), label)
 
 
 def _display_name(user: dict[str, Any]) -> str:
     return " ".join(
-        part for part in (_string(user, "first_name"), _string(user, "last_name")) if part
+        part for part in (string(user, "first_name"), string(user, "last_name")) if part
     )
-
-
-def _time(seconds: int) -> datetime:
-    try:
-        return datetime.fromtimestamp(seconds, UTC)
-    except (OverflowError, OSError, ValueError):
-        raise PayloadError(f"date {seconds} is out of range") from None
-
-
-def _object(value: Any, where: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise PayloadError(f"{where} must be an object")
-    return value
-
-
-def _optional_object(container: dict[str, Any], key: str) -> dict[str, Any] | None:
-    value = container.get(key)
-    return None if value is None else _object(value, key)
-
-
-def _integer(container: dict[str, Any], key: str, where: str) -> int:
-    value = container.get(key)
-    # bool is an int in Python, never in Telegram's JSON.
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise PayloadError(f"{where}.{key} must be an integer")
-    return value
-
-
-def _number(container: dict[str, Any], key: str) -> float:
-    value = container.get(key)
-    if not isinstance(value, int | float) or isinstance(value, bool):
-        raise PayloadError(f"{key} must be a number")
-    return float(value)
-
-
-def _string(container: dict[str, Any], key: str, *, required: bool = False) -> str:
-    value = container.get(key, None if required else "")
-    if not isinstance(value, str) or (required and not value):
-        raise PayloadError(f"{key} must be a {'non-empty ' if required else ''}string")
-    return value

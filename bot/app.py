@@ -39,13 +39,13 @@ class Bot:
     clock: Clock
     runners: list[asyncio.Task[None]] = field(default_factory=list)
 
-    async def start(self) -> None:
+    async def start(self, *, loops: bool = True) -> None:
         """Start sending, handle what a previous run left, start adapters' own loops."""
         await self.outbox.start()
         resumed = await self.pipeline.resume()
         if resumed:
             log.info("handled %d messages left over from the last run", resumed)
-        for name, adapter in self.adapters.items():
+        for name, adapter in self.adapters.items() if loops else ():
             # Optional hook: an adapter with `async def run(pipeline)` gets a background task
             # for as long as the bot runs (Telegram's long polling).
             run: Runner | None = getattr(adapter, "run", None)

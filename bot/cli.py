@@ -56,7 +56,7 @@ def serve(args: argparse.Namespace) -> int:
 
 async def _shell(config: Config, user_id: str, lines: TextIO, out: TextIO) -> None:
     bot = build_bot(config)
-    await bot.start()
+    await bot.start(loops=False)  # the shell must not also poll Telegram beside `serve`
     interactive = lines.isatty()
     try:
         if interactive:

@@ -171,3 +171,15 @@ async def test_polling_a_blocked_customer_gets_nothing_more(
         assert len(api.calls_to("sendMessage")) == 1
     finally:
         await bot.stop()
+
+
+async def test_adapter_loops_run_with_the_bot_and_not_in_the_shell(config: Config) -> None:
+    bot = build_bot(config)
+    await bot.start(loops=False)
+    assert bot.runners == []
+    await bot.stop()
+    bot = await started(config)
+    [runner] = bot.runners
+    assert runner.get_name() == "telegram" and not runner.done()
+    await bot.stop()
+    assert runner.cancelled() and bot.runners == []

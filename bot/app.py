@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
 
 from bot.adapters import ADAPTERS
 from bot.adapters.base import Adapter
@@ -20,6 +22,8 @@ from bot.store import Store, open_store
 
 log = logging.getLogger(__name__)
 
+Runner = Callable[[Pipeline], Coroutine[None, None, None]]
+
 
 @dataclass(slots=True)
 class Bot:
@@ -33,16 +37,30 @@ class Bot:
     outbox: Outbox
     pipeline: Pipeline
     clock: Clock
+    runners: list[asyncio.Task[None]] = field(default_factory=list)
 
-    async def start(self) -> None:
-        """Start sending and handle anything a previous run left unhandled."""
+    async def start(self, *, loops: bool = True) -> None:
+        """Start sending, handle what a previous run left, start adapters' own loops."""
         await self.outbox.start()
         resumed = await self.pipeline.resume()
         if resumed:
             log.info("handled %d messages left over from the last run", resumed)
+        for name, adapter in self.adapters.items() if loops else ():
+            # Optional hook: an adapter with `async def run(pipeline)` gets a background task
+            # for as long as the bot runs (Telegram's long polling).
+            run: Runner | None = getattr(adapter, "run", None)
+            if run is not None:
+                self.runners.append(asyncio.create_task(run(self.pipeline), name=name))
 
     async def stop(self) -> None:
-        """Stop sending (unsent rows stay for the next start) and close the store."""
+        """Stop adapters' loops and sending (unsent rows stay), then close the store."""
+        for task in self.runners:
+            task.cancel()
+        outcomes = await asyncio.gather(*self.runners, return_exceptions=True)
+        for task, outcome in zip(self.runners, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                log.error("%s loop failed", task.get_name(), exc_info=outcome)
+        self.runners.clear()
         await self.outbox.stop()
         self.store.close()
 

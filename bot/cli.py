@@ -1,23 +1,28 @@
-"""The `brandbot` command: serve, shell, kb test."""
+"""The `brandbot` command: serve, shell, kb test, webhook set/info/delete."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from aiohttp import web
+from telegram.error import TelegramError
 
 from bot.adapters.console import parse_line, render_text
 from bot.app import build_bot
 from bot.config import Config, load_config
 from bot.errors import ConfigError
 from bot.knowledge import KnowledgeBaseError
+
+if TYPE_CHECKING:
+    from bot.adapters.telegram import TelegramSettings
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +56,7 @@ def serve(args: argparse.Namespace) -> int:
 
 async def _shell(config: Config, user_id: str, lines: TextIO, out: TextIO) -> None:
     bot = build_bot(config)
-    await bot.start()
+    await bot.start(loops=False)  # the shell must not also poll Telegram beside `serve`
     interactive = lines.isatty()
     try:
         if interactive:
@@ -114,6 +119,65 @@ def kb_test(args: argparse.Namespace) -> int:
     return 0
 
 
+def _telegram_settings(config: Config) -> TelegramSettings:
+    from bot.adapters.telegram import TelegramSettings
+
+    settings = config.platforms.get("telegram")
+    if not isinstance(settings, TelegramSettings) or not settings.enabled:
+        raise ConfigError(["platforms.telegram: set enabled = true (and token_env) first"])
+    return settings
+
+
+def webhook_set(args: argparse.Namespace) -> int:
+    """Point Telegram at our webhook (with the secret token) and set the command menu."""
+    from bot.adapters.telegram_setup import set_webhook
+    from bot.knowledge import load_texts
+
+    config = _config(args)
+    settings = _telegram_settings(config)
+    texts = load_texts(config.resolve(config.knowledge_base.path))
+    try:
+        done = asyncio.run(set_webhook(settings, args.url, texts, config.bot.default_language))
+    except ValueError as error:
+        print(error, file=sys.stderr)
+        return 2
+    except TelegramError as error:
+        print(f"Telegram refused: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(done))
+    return 0
+
+
+def webhook_info(args: argparse.Namespace) -> int:
+    """Print what Telegram knows of our webhook (getWebhookInfo)."""
+    from bot.adapters.telegram_setup import webhook_info as fetch_info
+
+    settings = _telegram_settings(_config(args))
+    try:
+        info = asyncio.run(fetch_info(settings))
+    except TelegramError as error:
+        print(f"Telegram refused: {error}", file=sys.stderr)
+        return 1
+    for key, value in info.items():
+        shown = value if isinstance(value, str | int) else json.dumps(value, ensure_ascii=False)
+        print(f"{key}: {shown}")
+    return 0
+
+
+def webhook_delete(args: argparse.Namespace) -> int:
+    """Remove the webhook so that `mode = "polling"` can fetch updates."""
+    from bot.adapters.telegram_setup import delete_webhook
+
+    settings = _telegram_settings(_config(args))
+    try:
+        asyncio.run(delete_webhook(settings))
+    except TelegramError as error:
+        print(f"Telegram refused: {error}", file=sys.stderr)
+        return 1
+    print("webhook deleted")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     main = argparse.ArgumentParser(prog="brandbot", description=__doc__)
@@ -139,6 +203,19 @@ def parser() -> argparse.ArgumentParser:
     test.add_argument("question")
     test.add_argument("--limit", type=int, default=5)
     test.set_defaults(func=kb_test)
+
+    webhook = commands.add_parser("webhook", help="register the bot's webhook with a platform")
+    webhook_commands = webhook.add_subparsers(dest="webhook_command", required=True)
+    register = with_config(webhook_commands.add_parser("set", help="set webhook and menu"))
+    register.add_argument("platform", choices=["telegram"])
+    register.add_argument("--url", required=True, help="https://your.host (or the full URL)")
+    register.set_defaults(func=webhook_set)
+    show = with_config(webhook_commands.add_parser("info", help="show the platform's view"))
+    show.add_argument("platform", choices=["telegram"])
+    show.set_defaults(func=webhook_info)
+    remove = with_config(webhook_commands.add_parser("delete", help="remove the webhook"))
+    remove.add_argument("platform", choices=["telegram"])
+    remove.set_defaults(func=webhook_delete)
     return main
 
 

@@ -126,6 +126,8 @@ class Outbox:
 
     async def _run(self) -> None:
         while True:
+            # Cleared before the round, so a wake() during it is not lost (nor called idle).
+            self._wake.clear()
             try:
                 sent = await self.run_once()
             except Exception:
@@ -133,12 +135,12 @@ class Outbox:
                 sent = 0
             if sent:
                 continue
-            self._idle.set()
+            if not self._wake.is_set():
+                self._idle.set()
             delay = self.settings.poll_interval_seconds
             due = self.store.outbox.next_due_at()
             if due is not None:
                 delay = min(delay, max(0.0, (due - self.clock.now()).total_seconds()))
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
 

@@ -17,7 +17,7 @@ from bot.context import Action, Context
 from bot.faq_index import FaqIndex
 from bot.knowledge import Texts
 from bot.language import detect_language
-from bot.message import Address, Customer, Message, MessageKind, Reply
+from bot.message import Address, Customer, Event, Message, MessageKind, Reply
 from bot.outbox import Outbox
 from bot.router import Router
 from bot.store import Store
@@ -133,8 +133,13 @@ class Pipeline:
         customer = self.store.customers.resolve(
             message.platform, message.user_id, now, display_name=message.display_name,
             language=language or None,
-            inbound=message.kind is not MessageKind.EVENT or message.event != "unfollow",
+            inbound=message.kind is not MessageKind.EVENT
+            or message.event not in (Event.UNFOLLOW, Event.BLOCKED),
         )
+        if message.kind is MessageKind.EVENT and message.event == Event.BLOCKED:
+            # The customer blocked us on this platform: nothing more can reach them there
+            # (UNBLOCKED needs nothing: an inbound event clears the mark in `resolve`).
+            self.store.customers.mark_unreachable(message.platform, message.user_id)
         language = language or customer.language
         if message.edit_of is not None:
             self.store.conversations.edit_inbound(message.platform, message.edit_of, message.text)

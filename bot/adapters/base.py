@@ -103,7 +103,10 @@ class Transport(Protocol):
 class AdapterSettings(Protocol):
     """The typed `[platforms.<name>]` table of one adapter."""
 
-    enabled: bool
+    @property
+    def enabled(self) -> bool:
+        """Whether the platform's webhook is mounted (read-only: settings are frozen)."""
+        ...
 
 
 class Adapter(Protocol):

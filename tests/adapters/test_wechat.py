@@ -35,6 +35,7 @@ from tests.helpers.wechat import (
     platform_table,
     push,
     sha1,
+    stored_push,
 )
 
 
@@ -154,8 +155,9 @@ def inbound(query: dict[str, str], body: bytes, method: str = "POST") -> Inbound
     return InboundRequest(method, "/webhooks/wechat", query, {}, body)
 
 
-def test_every_fixture_is_expected() -> None:
-    names = {path.stem for path in FIXTURES.glob("*.xml")}
+@pytest.mark.parametrize("folder", ["", "compatible", "safe"])
+def test_every_fixture_is_expected(folder: str) -> None:
+    names = {path.stem for path in (FIXTURES / folder).glob("*.xml")}
     assert names == set(EXPECTED)
 
 
@@ -163,7 +165,7 @@ def test_every_fixture_is_expected() -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_fixture_parses_to_whole_message(store: Store, name: str, mode: str) -> None:
     adapter = make_adapter(store, mode)
-    request = inbound(*push(fixture(name), mode))
+    request = inbound(*stored_push(name, mode))
     adapter.verify(request)
     messages = adapter.parse(request)
     assert messages == [EXPECTED[name]]
@@ -416,3 +418,22 @@ def test_config_reads_and_checks_the_table(make_config: Callable[..., Config]) -
     plain = make_config(platforms={"wechat": platform_table("plain", "x", aes_key_env="")},
                         env=ENV)
     assert plain.platforms["wechat"].aes_key == ""
+
+
+SIGNED_QUERY, SIGNED_BODY = push(fixture("text"), "safe")
+
+
+@settings(max_examples=200, deadline=None)
+@given(position=st.integers(min_value=0, max_value=len(SIGNED_BODY) - 1),
+       replacement=st.integers(min_value=0, max_value=255))
+def test_verify_rejects_any_changed_ciphertext_byte(position: int, replacement: int) -> None:
+    start = SIGNED_BODY.index(b"<Encrypt><![CDATA[") + len(b"<Encrypt><![CDATA[")
+    end = SIGNED_BODY.index(b"]]></Encrypt>")
+    adapter = make_adapter_for_property()
+    adapter.verify(inbound(SIGNED_QUERY, SIGNED_BODY))
+    index = start + position % (end - start)
+    if SIGNED_BODY[index] == replacement:
+        return
+    changed = SIGNED_BODY[:index] + bytes([replacement]) + SIGNED_BODY[index + 1:]
+    with pytest.raises(SignatureError):
+        adapter.verify(inbound(SIGNED_QUERY, changed))

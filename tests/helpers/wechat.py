@@ -73,3 +73,36 @@ def decrypt_reply(body: str, timestamp: str, nonce: str, msg_signature: str) -> 
     """The XML inside an encrypted passive reply (wechatpy checks its signature too)."""
     crypto = WeChatCrypto(TOKEN, AES_KEY, APP_ID)
     return str(crypto.decrypt_message(body, msg_signature, timestamp, nonce))
+
+
+def stored_push(name: str, mode: str) -> tuple[dict[str, str], bytes]:
+    """A fixture as WeChat POSTs it in `mode`; encrypted bodies are committed files."""
+    if mode == "plain":
+        return push(fixture(name), mode)
+    body = (FIXTURES / mode / f"{name}.xml").read_bytes()
+    found = re.search(rb"<Encrypt><!\[CDATA\[(.*?)\]\]></Encrypt>", body)
+    assert found is not None, f"{mode}/{name}.xml has no Encrypt"
+    timestamp, nonce = STORED_TIMESTAMP, STORED_NONCE
+    return {
+        "signature": sha1(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
+        "openid": OPENID, "encrypt_type": "aes",
+        "msg_signature": sha1(TOKEN, timestamp, nonce, found.group(1).decode()),
+    }, body
+
+
+STORED_TIMESTAMP = "1763862000"
+STORED_NONCE = "1320250706"
+
+
+def write_encrypted_fixtures() -> None:
+    """Write compatible/ and safe/ copies of every plain fixture (run when adding one)."""
+    for path in sorted(FIXTURES.glob("*.xml")):
+        for mode in ("compatible", "safe"):
+            _, body = push(path.read_text(encoding="utf-8"), mode,
+                           nonce=STORED_NONCE, timestamp=STORED_TIMESTAMP)
+            (FIXTURES / mode).mkdir(exist_ok=True)
+            (FIXTURES / mode / path.name).write_bytes(body)
+
+
+if __name__ == "__main__":
+    write_encrypted_fixtures()

@@ -12,6 +12,7 @@ from bot.message import Event, Location, Media, Message, MessageKind
 
 NAME = "wechat"
 SCENE_PREFIX = "qrscene_"
+MAX_UNIX_TIME = 253402300799  # 9999-12-31T23:59:59Z, the last second datetime can hold
 
 EVENTS = {
     "subscribe": Event.FOLLOW,
@@ -54,7 +55,8 @@ def parse_fields(fields: Mapping[str, str], raw: Mapping[str, Any]) -> Message:
     account = _required(fields, "ToUserName")
     kind_name = _required(fields, "MsgType").lower()
     created = _required(fields, "CreateTime")
-    if not created.isdigit() or len(created) > 12:
+    # isascii: str.isdigit also accepts other scripts' digits, which int() would then read.
+    if not (created.isascii() and created.isdigit()) or int(created) > MAX_UNIX_TIME:
         raise PayloadError("CreateTime is not a unix time")
     common: dict[str, Any] = {
         "platform": NAME,

@@ -249,6 +249,8 @@ BAD_BODIES = {
     "utf-16 doctype": '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x><xml/>',
     "no MsgType": fixture("text").replace("<MsgType><![CDATA[text]]></MsgType>", ""),
     "bad CreateTime": fixture("text").replace("1763862000", "yesterday"),
+    "CreateTime after year 9999": fixture("text").replace("1763862000", "999999999999"),
+    "CreateTime in other digits": fixture("text").replace("1763862000", "١٧٦٣٨٦٢٠٠٠"),
     "latitude out of range": fixture("location").replace("30.274084", "930.1"),
     "json": '{"MsgType": "text"}',
 }
@@ -290,7 +292,9 @@ FIELD_NAMES = st.sampled_from(
 FIELD_VALUES = st.one_of(
     st.text(max_size=30),
     st.sampled_from(["text", "event", "image", "voice", "location", "link", "subscribe",
-                     "LOCATION", "SCAN", "qrscene_", "1763862000", "-1", "nan", "1e999"]),
+                     "LOCATION", "SCAN", "qrscene_", "1763862000", "-1", "nan", "1e999",
+                     "999999999999", "٣"]),
+    st.integers(min_value=0, max_value=10**20).map(str),
 )
 
 
@@ -437,3 +441,19 @@ def test_verify_rejects_any_changed_ciphertext_byte(position: int, replacement: 
     changed = SIGNED_BODY[:index] + bytes([replacement]) + SIGNED_BODY[index + 1:]
     with pytest.raises(SignatureError):
         adapter.verify(inbound(SIGNED_QUERY, changed))
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=st.one_of(
+    st.binary(max_size=400),
+    st.text(max_size=200).map(lambda value: f"<xml><Encrypt>{value}</Encrypt></xml>".encode()),
+))
+def test_signed_query_with_arbitrary_body_is_refused_cleanly(body: bytes) -> None:
+    """Whatever the body, verify and parse end in a message or one of our two errors."""
+    adapter = make_adapter_for_property()
+    request = inbound(SIGNED_QUERY, body)
+    try:
+        adapter.verify(request)
+        assert all(isinstance(item, Message) for item in adapter.parse(request))
+    except (SignatureError, PayloadError):
+        return

@@ -358,7 +358,7 @@ async def test_server_errors_are_retried(
     assert len(wechat_api.attempts) == 3 and bot.store.outbox.counts() == {"sent": 1}
 
 
-async def test_unfollow_marks_nothing_sent(
+async def test_unfollow_gets_no_reply(
     start_client: Callable[..., Any], wechat_api: FakeWeChatApi
 ) -> None:
     client = await start_client("safe")

@@ -24,6 +24,7 @@ from bot.store.outbox import OutboxRow
 log = logging.getLogger(__name__)
 
 BATCH = 50
+MIN_WAIT = 0.005
 
 
 def retry_after_seconds(headers: Mapping[str, str], body: Any) -> float | None:
@@ -140,7 +141,9 @@ class Outbox:
             delay = self.settings.poll_interval_seconds
             due = self.store.outbox.next_due_at()
             if due is not None:
-                delay = min(delay, max(0.0, (due - self.clock.now()).total_seconds()))
+                # Never a zero timeout: on Python 3.11 cancelling wait_for(..., 0) can hang,
+                # and a row due "now" that was not claimable must not make this loop spin.
+                delay = min(delay, max(MIN_WAIT, (due - self.clock.now()).total_seconds()))
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=delay)
 

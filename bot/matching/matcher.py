@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from bot.matching.bm25 import Bm25Index
+from bot.matching.bm25 import Bm25Index, top_ids
 from bot.matching.document import Candidate, FaqDocument
 from bot.matching.normalize import normalize
 from bot.matching.spelling import SpellingCorrector
@@ -19,15 +18,16 @@ from bot.matching.tokens import tokenize
 class Weights:
     """How the score components are mixed; the defaults are tuned on the DEV sets."""
 
-    phrasing: float = 0.45
-    faq: float = 0.25
-    fuzzy: float = 0.30
+    phrasing: float = 0.2
+    faq: float = 0.5
+    fuzzy: float = 0.3
     keyword: float = 0.15
     # A query at least this close to a negative example (and closer than to any phrasing)
     # never matches that FAQ.
     negative_drop: float = 0.85
     phrasing_pool: int = 48
     faq_pool: int = 12
+    unpooled_phrasings: int = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,11 +116,11 @@ class Matcher:
         phrasing_norm = _self_score(self._by_phrasing, terms)
         faq_norm = _self_score(self._by_faq, terms)
         weights = self._weights
-        pool = heapq.nlargest(weights.phrasing_pool, by_phrasing, key=by_phrasing.__getitem__)
+        pool = top_ids(by_phrasing, weights.phrasing_pool)
         candidates: dict[str, list[int]] = {}
         for phrasing_id in pool:
             candidates.setdefault(self._phrasings[phrasing_id].faq_id, []).append(phrasing_id)
-        for number in heapq.nlargest(weights.faq_pool, by_faq, key=by_faq.__getitem__):
+        for number in top_ids(by_faq, weights.faq_pool):
             candidates.setdefault(self._faq_ids[number], [])
         padded = f" {text} "
         for faq_id, entry in self._entries.items():
@@ -149,12 +149,13 @@ class Matcher:
     ) -> Candidate | None:
         weights = self._weights
         entry = self._entries[faq_id]
-        lexical = max((by_phrasing.get(pid, 0.0) for pid in entry.phrasing_ids), default=0.0)
-        # Fuzzy matching is the costly part, so it only sees the lexically best phrasings,
-        # or all of them when the FAQ came in through the FAQ index or its keywords.
-        fuzzy_ids = pooled or list(entry.phrasing_ids[:16])
+        # The pool holds the best phrasings overall, so its maximum is the FAQ's maximum; an FAQ
+        # found only by the FAQ index or a keyword is judged on its first few phrasings, to
+        # bound the cost on FAQs with hundreds of them.
+        source = pooled or entry.phrasing_ids[: weights.unpooled_phrasings]
+        lexical = max((by_phrasing.get(pid, 0.0) for pid in source), default=0.0)
         fuzzy, best_id = 0.0, None
-        for phrasing_id in fuzzy_ids:
+        for phrasing_id in source:
             similarity = fuzz.ratio(text, self._phrasings[phrasing_id].normalized) / 100.0
             if similarity > fuzzy or best_id is None:
                 fuzzy, best_id = similarity, phrasing_id

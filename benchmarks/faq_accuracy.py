@@ -6,6 +6,9 @@ JSON line. Metrics: top-1/top-3 are over in-scope queries (gold faq_id is not "o
 at least SUGGEST_THRESHOLD (the bot answers or suggests it rather than handing over);
 `oos_recall` counts an out-of-scope query correct when it gets no candidate or its top score is
 below SUGGEST_THRESHOLD (the bot hands over to a human).
+The decision lines show, over all queries, how many the bot would answer outright (top score at
+least ANSWER_THRESHOLD, with and without the ANSWER_MARGIN lead over the runner-up) and how many
+of those answers are right (an answered out-of-scope query is wrong).
 """
 
 from __future__ import annotations
@@ -24,7 +27,13 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.matching import SUGGEST_THRESHOLD, FaqDocument, Matcher
+from bot.matching import (
+    ANSWER_MARGIN,
+    ANSWER_THRESHOLD,
+    SUGGEST_THRESHOLD,
+    FaqDocument,
+    Matcher,
+)
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "faq-eval"
 OOS = "oos"
@@ -53,6 +62,33 @@ class Result:
     oos_recall: float | None = None
 
 
+@dataclass(frozen=True)
+class Decisions:
+    """How often the bot answers outright, and how often those answers are right."""
+
+    answered: float
+    precision: float
+    answered_with_margin: float
+    precision_with_margin: float
+
+
+def decide(outcomes: Sequence[tuple[bool, float, float]]) -> Decisions:
+    """Answer rates and precisions from (correct, top score, lead over runner-up) triples."""
+    plain = [correct for correct, score, _ in outcomes if score >= ANSWER_THRESHOLD]
+    margin = [
+        correct
+        for correct, score, lead in outcomes
+        if score >= ANSWER_THRESHOLD and lead >= ANSWER_MARGIN
+    ]
+    total = max(len(outcomes), 1)
+    return Decisions(
+        answered=len(plain) / total,
+        precision=sum(plain) / max(len(plain), 1),
+        answered_with_margin=len(margin) / total,
+        precision_with_margin=sum(margin) / max(len(margin), 1),
+    )
+
+
 def load_kb(path: Path) -> list[FaqDocument]:
     """FAQ documents from a `faq_id,variant_rank,text` file, variants in rank order."""
     variants: dict[str, list[tuple[int, str]]] = defaultdict(list)
@@ -77,8 +113,17 @@ def percentile(samples: Sequence[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
-def evaluate(rank: Ranker, queries: Sequence[tuple[str, str]], threshold: float | None) -> Result:
-    """Run every query through `rank` and score the ranked (faq_id, score) lists."""
+def evaluate(
+    rank: Ranker,
+    queries: Sequence[tuple[str, str]],
+    threshold: float | None,
+    outcomes: list[tuple[bool, float, float]] | None = None,
+) -> Result:
+    """Run every query through `rank` and score the ranked (faq_id, score) lists.
+
+    Args:
+        outcomes: if given, gets one (top-1 correct, top score, lead over runner-up) per query.
+    """
     top1 = top3 = inscope = inscope_ok = oos = oos_ok = 0
     timings = []
     for text, gold in queries:
@@ -86,6 +131,9 @@ def evaluate(rank: Ranker, queries: Sequence[tuple[str, str]], threshold: float 
         ranked = rank(text)
         timings.append((time.perf_counter() - started) * 1000.0)
         top_score = ranked[0][1] if ranked else 0.0
+        if outcomes is not None:
+            lead = top_score - (ranked[1][1] if len(ranked) > 1 else 0.0)
+            outcomes.append((bool(ranked) and ranked[0][0] == gold, top_score, lead))
         if gold == OOS:
             oos += 1
             oos_ok += threshold is not None and top_score < threshold
@@ -180,16 +228,25 @@ def print_table(title: str, rows: Sequence[tuple[str, Result]]) -> None:
 
 def run_all(data: Path) -> None:
     """Every set and KB, our matcher against both baselines, then the 10k latency run."""
-    print(f"SUGGEST_THRESHOLD = {SUGGEST_THRESHOLD}")
+    print(
+        f"SUGGEST_THRESHOLD = {SUGGEST_THRESHOLD}, ANSWER_THRESHOLD = {ANSWER_THRESHOLD}, "
+        f"ANSWER_MARGIN = {ANSWER_MARGIN}"
+    )
     for name, kb_file, queries_file in RUNS:
         documents = load_kb(data / name / kb_file)
         queries = load_queries(data / name / queries_file)
+        outcomes: list[tuple[bool, float, float]] = []
         rows = [
-            ("matcher", evaluate(matcher_ranker(documents), queries, SUGGEST_THRESHOLD)),
+            ("matcher", evaluate(matcher_ranker(documents), queries, SUGGEST_THRESHOLD, outcomes)),
             ("token_set_ratio", evaluate(token_set_ranker(documents), queries, None)),
             ("plain BM25", evaluate(plain_bm25_ranker(documents), queries, None)),
         ]
         print_table(f"{name} {kb_file} vs {queries_file} ({len(queries)} queries)", rows)
+        d = decide(outcomes)
+        print(
+            f"matcher decisions: answers {d.answered:.0%} of queries, {d.precision:.1%} right; "
+            f"with margin {d.answered_with_margin:.0%}, {d.precision_with_margin:.1%} right"
+        )
     run_latency(data)
 
 

@@ -12,8 +12,8 @@ B = 0.75
 # Posting weights bake in the average length; refresh them once it drifts this far.
 _AVGDL_DRIFT = 0.1
 # Postings walked in full per query, rarest terms first; the rest only re-rank a pool.
-_POSTING_BUDGET = 2000
-_COMMON_POOL = 200
+_POSTING_BUDGET = 1000
+_COMMON_POOL = 100
 
 
 class Bm25Index:

@@ -28,6 +28,7 @@ class Weights:
     phrasing_pool: int = 48
     faq_pool: int = 12
     unpooled_phrasings: int = 16
+    query_terms: int = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,7 @@ class Matcher:
         self._weights = weights or Weights()
         self._entries: dict[str, _Entry] = {}
         self._faq_ids: dict[int, str] = {}
+        self._keyworded: set[str] = set()
         self._phrasings: dict[int, _Phrasing] = {}
         self._by_phrasing = Bm25Index()
         self._by_faq = Bm25Index()
@@ -88,6 +90,8 @@ class Matcher:
         self._by_faq.add(number, faq_tokens)
         self._faq_ids[number] = document.faq_id
         negatives = tuple(n for n in (normalize(text) for text in document.negatives) if n)
+        if keywords:
+            self._keyworded.add(document.faq_id)
         self._entries[document.faq_id] = _Entry(
             document, number, tuple(phrasing_ids), keywords, negatives
         )
@@ -98,6 +102,7 @@ class Matcher:
         entry = self._entries.pop(faq_id, None)
         if entry is None:
             return
+        self._keyworded.discard(faq_id)
         for phrasing_id in entry.phrasing_ids:
             self._by_phrasing.remove(phrasing_id)
             del self._phrasings[phrasing_id]
@@ -110,7 +115,7 @@ class Matcher:
         text = normalize(query)
         if not text or not self._entries or limit <= 0:
             return []
-        terms = self._correct(tokenize(text))
+        terms = self._query_terms(tokenize(text))
         by_phrasing = self._by_phrasing.search(terms)
         by_faq = self._by_faq.search(terms)
         phrasing_norm = _self_score(self._by_phrasing, terms)
@@ -123,8 +128,8 @@ class Matcher:
         for number in top_ids(by_faq, weights.faq_pool):
             candidates.setdefault(self._faq_ids[number], [])
         padded = f" {text} "
-        for faq_id, entry in self._entries.items():
-            if any(_has_keyword(padded, keyword) for keyword in entry.keywords):
+        for faq_id in self._keyworded:
+            if any(_has_keyword(padded, k) for k in self._entries[faq_id].keywords):
                 candidates.setdefault(faq_id, [])
         results = []
         for faq_id, pooled in candidates.items():
@@ -179,13 +184,17 @@ class Matcher:
         phrasing = self._phrasings[best_id].text if best_id is not None else ""
         return Candidate(faq_id, min(score, 1.0), phrasing, components)
 
-    def _correct(self, tokens: list[str]) -> list[str]:
-        corrected = []
+    def _query_terms(self, tokens: list[str]) -> list[str]:
+        """Distinct query terms, typos repaired, the most informative few for long queries."""
+        terms = set()
         for token in tokens:
             if not self._by_phrasing.has_term(token):
                 token = self._spelling.correct(token) or token
-            corrected.append(token)
-        return corrected
+            terms.add(token)
+        if len(terms) <= self._weights.query_terms:
+            return list(terms)
+        # A long complaint's rarest terms carry its meaning; its common ones cost the most time.
+        return sorted(terms, key=self._by_phrasing.idf, reverse=True)[: self._weights.query_terms]
 
     def _new_id(self) -> int:
         self._next_id += 1

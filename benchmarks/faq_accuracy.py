@@ -162,6 +162,14 @@ def matcher_ranker(documents: Sequence[FaqDocument]) -> Ranker:
     return lambda text: [(c.faq_id, c.score) for c in matcher.search(text, limit=3)]
 
 
+def semantic_ranker(documents: Sequence[FaqDocument]) -> Ranker:
+    """Our Matcher fused with e5 embeddings (needs brandbot[semantic])."""
+    from bot.matching.semantic import SemanticMatcher
+
+    matcher = SemanticMatcher(documents)
+    return lambda text: [(c.faq_id, c.score) for c in matcher.search(text, limit=3)]
+
+
 def token_set_ranker(documents: Sequence[FaqDocument]) -> Ranker:
     """Baseline: rapidfuzz token_set_ratio with default_process, best phrasing per FAQ."""
     choices = [phrasing for document in documents for phrasing in document.phrasings]
@@ -226,7 +234,7 @@ def print_table(title: str, rows: Sequence[tuple[str, Result]]) -> None:
         )
 
 
-def run_all(data: Path) -> None:
+def run_all(data: Path, semantic: bool) -> None:
     """Every set and KB, our matcher against both baselines, then the 10k latency run."""
     print(
         f"SUGGEST_THRESHOLD = {SUGGEST_THRESHOLD}, ANSWER_THRESHOLD = {ANSWER_THRESHOLD}, "
@@ -238,6 +246,11 @@ def run_all(data: Path) -> None:
         outcomes: list[tuple[bool, float, float]] = []
         rows = [
             ("matcher", evaluate(matcher_ranker(documents), queries, SUGGEST_THRESHOLD, outcomes)),
+            *(
+                [("matcher+e5", evaluate(semantic_ranker(documents), queries, SUGGEST_THRESHOLD))]
+                if semantic
+                else []
+            ),
             ("token_set_ratio", evaluate(token_set_ranker(documents), queries, None)),
             ("plain BM25", evaluate(plain_bm25_ranker(documents), queries, None)),
         ]
@@ -279,17 +292,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--kb", type=Path)
     parser.add_argument("--queries", type=Path)
+    parser.add_argument(
+        "--semantic", action="store_true", help="add matcher+e5 rows (brandbot[semantic])"
+    )
     args = parser.parse_args(argv)
     if (args.kb is None) != (args.queries is None):
         parser.error("--kb and --queries go together")
     if args.kb is not None:
-        result = evaluate(
-            matcher_ranker(load_kb(args.kb)), load_queries(args.queries), SUGGEST_THRESHOLD
-        )
+        ranker = semantic_ranker if args.semantic else matcher_ranker
+        result = evaluate(ranker(load_kb(args.kb)), load_queries(args.queries), SUGGEST_THRESHOLD)
         fields = {k: v for k, v in vars(result).items() if v is not None}
         print(json.dumps({k: round(v, 4) for k, v in fields.items()}))
         return 0
-    run_all(args.data.resolve())
+    run_all(args.data.resolve(), args.semantic)
     return 0
 
 

@@ -110,6 +110,20 @@ class Matcher:
         del self._faq_ids[entry.number]
         self._spelling.invalidate()
 
+    def is_blocked(self, query: str, faq_id: str) -> bool:
+        """True if `query` is about as close to a negative example of `faq_id` as it gets."""
+        entry = self._entries.get(faq_id)
+        text = normalize(query)
+        if entry is None or not entry.negatives or not text:
+            return False
+        negative = max(fuzz.ratio(text, n) / 100.0 for n in entry.negatives)
+        if negative < self._weights.negative_drop:
+            return False
+        return all(
+            fuzz.ratio(text, self._phrasings[pid].normalized) / 100.0 < negative
+            for pid in entry.phrasing_ids
+        )
+
     def search(self, query: str, limit: int = 5) -> list[Candidate]:
         """The best `limit` FAQs for `query`, best first."""
         text = normalize(query)

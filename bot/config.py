@@ -147,8 +147,9 @@ class KnowledgeBaseSettings:
     """Where the seed knowledge base lives and how sure the matcher must be."""
 
     path: str = "knowledge_base"
-    answer_threshold: float = 0.62
-    suggest_threshold: float = 0.40
+    answer_threshold: float = 0.60
+    suggest_threshold: float = 0.42
+    answer_margin: float = 0.05  # the top FAQ must lead the runner-up by this much to answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +223,7 @@ def _read_knowledge_base(table: TableReader) -> KnowledgeBaseSettings:
         path=table.string("path", defaults.path),
         answer_threshold=answer,
         suggest_threshold=suggest,
+        answer_margin=table.number("answer_margin", defaults.answer_margin, minimum=0),
     )
 
 

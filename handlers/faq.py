@@ -46,7 +46,11 @@ def match(message: Message, ctx: Context) -> FaqMatch | None:
     settings = ctx.config.knowledge_base
     if not candidates or candidates[0].score < settings.suggest_threshold:
         return None
-    if candidates[0].score >= settings.answer_threshold:
+    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+    if (
+        candidates[0].score >= settings.answer_threshold
+        and candidates[0].score - runner_up >= settings.answer_margin
+    ):
         return FaqMatch(candidates[0].faq_id, tuple(candidates))
     return FaqMatch(None, tuple(c for c in candidates if c.score >= settings.suggest_threshold))
 

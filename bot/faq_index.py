@@ -6,7 +6,7 @@ import logging
 
 from bot.knowledge import Faq
 from bot.language import to_simplified
-from bot.matching import Candidate, FaqDocument, Matcher
+from bot.matching import Candidate, FaqDocument, Matcher, normalize
 from bot.store.kb import KnowledgeBaseStore
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ class FaqIndex:
         self.kb = kb
         self.faqs: dict[str, Faq] = {}
         self.matcher = Matcher()
+        self._negatives: dict[str, frozenset[str]] = {}
         self._version = -1
 
     def refresh(self) -> None:
@@ -43,13 +44,23 @@ class FaqIndex:
             if self.faqs.get(faq_id) != faq:
                 self.matcher.upsert(document_of(faq))
         self.faqs = current
+        self._negatives = {
+            faq.id: frozenset(normalize(to_simplified(text)) for text in faq.negatives)
+            for faq in current.values()
+            if faq.negatives
+        }
         self._version = version
         log.info("FAQ index at version %d with %d FAQs", version, len(current))
 
     def search(self, text: str, limit: int = 3) -> list[Candidate]:
-        """The best FAQs for a question, best first."""
+        """The best FAQs for a question, best first; never an FAQ listing it as a negative."""
         self.refresh()
-        return self.matcher.search(to_simplified(text), limit=limit)
+        query = to_simplified(text)
+        # A negative written out exactly is a promise to staff, whatever the matcher scores.
+        key = normalize(query)
+        excluded = {faq_id for faq_id, texts in self._negatives.items() if key in texts}
+        found = self.matcher.search(query, limit=limit + len(excluded))
+        return [candidate for candidate in found if candidate.faq_id not in excluded][:limit]
 
     def get(self, faq_id: str) -> Faq | None:
         """One enabled FAQ by id."""

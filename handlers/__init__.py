@@ -6,11 +6,12 @@ from collections.abc import Mapping
 
 from bot.context import Action
 from bot.router import Route
-from handlers import fallback, faq, welcome
+from handlers import fallback, faq, feedback, welcome
 
 # Dispatch order (architecture.md): admin → handoff → open flow → events/commands → FAQ → fallback.
 ROUTES: tuple[Route, ...] = (
     welcome.ROUTE,
+    feedback.ROUTE,
     faq.ROUTE,
     fallback.ROUTE,
 )

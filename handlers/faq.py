@@ -9,6 +9,7 @@ from bot.knowledge import Faq
 from bot.matching import Candidate
 from bot.message import Button, Event, Message, MessageKind, Reply
 from bot.router import Route
+from handlers import feedback
 
 FAQ_PREFIX = "faq:"
 SUGGESTIONS = 3
@@ -55,6 +56,7 @@ async def answer(faq: Faq, message: Message, ctx: Context) -> list[Reply]:
         if not faq.answers:
             return [Reply(text=ctx.text("fallback"))]
     buttons = tuple(Button(button.id, button.title(ctx.language)) for button in faq.buttons)
+    buttons += feedback.buttons(faq.id, ctx)
     link_title = None
     if faq.link_url:
         link_title = faq.title(ctx.language)
@@ -64,7 +66,7 @@ async def answer(faq: Faq, message: Message, ctx: Context) -> list[Reply]:
             link_title = localize(dict(faq.link_titles), ctx.language)
     return [
         Reply(
-            text=faq.answer(ctx.language),
+            text=f"{faq.answer(ctx.language)}\n\n{ctx.text('feedback_prompt')}",
             buttons=buttons,
             link_url=faq.link_url,
             link_title=link_title,
@@ -85,6 +87,8 @@ async def handle(message: Message, ctx: Context, found: FaqMatch) -> list[Reply]
             buttons.append(Button(FAQ_PREFIX + faq.id, faq.title(ctx.language)))
     if "handoff.request" in ctx.actions:
         buttons.append(Button("handoff", ctx.text("button_human")))
+    near = [candidate.faq_id for candidate in found.candidates]
+    ctx.store.kb_review.log(message.text, ctx.now(), reason="suggested", near=near)
     return [Reply(text=ctx.text("did_you_mean"), buttons=tuple(buttons))]
 
 

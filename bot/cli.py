@@ -1,4 +1,4 @@
-"""The `brandbot` command: serve, shell, kb test."""
+"""The `brandbot` command: serve, shell, kb (in bot/kb_cli.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import TextIO
 
 from aiohttp import web
 
+from bot import kb_cli
 from bot.adapters.console import parse_line, render_text
 from bot.app import build_bot
 from bot.config import Config, load_config
@@ -81,39 +82,6 @@ def shell(args: argparse.Namespace) -> int:
     return 0
 
 
-def kb_test(args: argparse.Namespace) -> int:
-    """Print what the matcher makes of a question."""
-    from bot.language import detect_language, to_simplified
-    from bot.matching import normalize
-
-    config = _config(args)
-    bot = build_bot(config)
-    try:
-        question = args.question
-        print(f"question:   {question}")
-        print(f"language:   {detect_language(question)}")
-        print(f"normalised: {normalize(to_simplified(question))}")
-        candidates = bot.faqs.search(question, limit=args.limit)
-        settings = config.knowledge_base
-        if not candidates or candidates[0].score < settings.suggest_threshold:
-            outcome = "fallback"
-        elif candidates[0].score >= settings.answer_threshold:
-            outcome = f"answer {candidates[0].faq_id}"
-        else:
-            outcome = "did you mean"
-        for rank, candidate in enumerate(candidates, 1):
-            parts = " ".join(f"{k}={v:.3f}" for k, v in candidate.components.items())
-            print(f"{rank}. {candidate.faq_id:<24} {candidate.score:.3f}  {parts}")
-            print(f"   via: {candidate.phrasing}")
-        print(
-            f"outcome:    {outcome} (answer ≥ {settings.answer_threshold},"
-            f" suggest ≥ {settings.suggest_threshold})"
-        )
-    finally:
-        bot.store.close()
-    return 0
-
-
 def parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     main = argparse.ArgumentParser(prog="brandbot", description=__doc__)
@@ -133,12 +101,7 @@ def parser() -> argparse.ArgumentParser:
     chat.add_argument("--as", dest="as_user", default="shell-user", help="the user id to chat as")
     chat.set_defaults(func=shell)
 
-    kb = commands.add_parser("kb", help="knowledge-base tools")
-    kb_commands = kb.add_subparsers(dest="kb_command", required=True)
-    test = with_config(kb_commands.add_parser("test", help="show how a question is matched"))
-    test.add_argument("question")
-    test.add_argument("--limit", type=int, default=5)
-    test.set_defaults(func=kb_test)
+    kb_cli.register(commands, with_config, _config)
     return main
 
 

@@ -36,7 +36,8 @@ def _who(args: argparse.Namespace) -> str:
 
 
 def _print_report(bot: Bot, faqs: Sequence[Faq], *, details: bool = True) -> bool:
-    report = check(faqs, min_score=bot.config.knowledge_base.answer_threshold)
+    threshold = bot.config.knowledge_base.answer_threshold
+    report = check(faqs, captured=details, min_score=threshold)
     warnings = len(report.warnings) + len(report.captured)
     print(f"validation: {len(report.errors)} errors, {warnings} warnings"
           + ("" if details else " (`brandbot kb import FILE --dry-run` lists them)"))

@@ -75,16 +75,20 @@ def write_faqs(path: Path, faqs: Sequence[Faq]) -> list[Path]:
         raise ValueError(f"{path}: use a folder, a .toml or a .csv file")
     folder = path / "faq"
     folder.mkdir(parents=True, exist_ok=True)
+    # An FAQ stays in the file it is already in, so that exporting over a folder staff
+    # arranged by hand keeps their arrangement; new FAQs go to a file named after their tag.
+    homes = {faq.id: file.stem for file in folder.glob("*.toml") for faq in _read_toml(file)[0]}
     topics: dict[str, list[Faq]] = defaultdict(list)
     for faq in faqs:
-        topics[faq.tags[0] if faq.tags else UNTAGGED].append(faq)
-    # The folder mirrors the store: a topic file left from an earlier export would be read back.
+        topic = homes.get(faq.id) or _file_name(faq.tags[0] if faq.tags else UNTAGGED)
+        topics[topic].append(faq)
+    # The folder mirrors the store: a file whose FAQs are all gone would be read back.
     for stale in folder.glob("*.toml"):
         if stale.stem not in topics:
             stale.unlink()
     written = []
     for topic, members in sorted(topics.items()):
-        target = folder / f"{_file_name(topic)}.toml"
+        target = folder / f"{topic}.toml"
         target.write_text(dump_toml(members), encoding="utf-8")
         written.append(target)
     return written

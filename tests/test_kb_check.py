@@ -124,3 +124,17 @@ def test_any_phrasings_survive_csv_and_toml(questions: list[str]) -> None:
     assert problems == [] and from_csv == [original]
     entries = tomllib.loads(dump_toml([original]))["faq"]
     assert entries[0]["questions"]["en"] == list(original.questions["en"])
+
+
+def test_a_folder_export_keeps_each_faq_in_its_file(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    (kb / "faq").mkdir(parents=True)
+    (kb / "faq" / "mine.toml").write_text(
+        dump_toml([faq("a", "first question", tags=("shipping",))]), encoding="utf-8"
+    )
+    (kb / "faq" / "old.toml").write_text(dump_toml([faq("gone", "old")]), encoding="utf-8")
+    written = write_faqs(kb, [faq("a", "changed", tags=("shipping",)), faq("b", "new one")])
+    assert sorted(p.name for p in written) == ["mine.toml", "other.toml"]
+    assert not (kb / "faq" / "old.toml").exists()
+    back, problems = read_faqs(kb)
+    assert problems == [] and [f.questions["en"] for f in back] == [("changed",), ("new one",)]

@@ -138,3 +138,14 @@ def test_a_folder_export_keeps_each_faq_in_its_file(tmp_path: Path) -> None:
     assert not (kb / "faq" / "old.toml").exists()
     back, problems = read_faqs(kb)
     assert problems == [] and [f.questions["en"] for f in back] == [("changed",), ("new one",)]
+
+
+def test_the_documented_csv_example_imports() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "knowledge_base" / "README.md").read_text(
+        encoding="utf-8"
+    )
+    block = readme.split("```csv\n", 1)[1].split("```", 1)[0]
+    faqs, problems = load_csv(block, "README")
+    assert problems == []
+    shipping, order = faqs
+    assert shipping.buttons[0].id == "faq:shipping-fee" and order.action == "orders.lookup"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,6 +17,8 @@ from bot.kb_eval import evaluate, outcome_of, read_labelled
 from bot.kb_files import read_faqs, write_faqs
 from bot.kb_import import apply_import, plan_import, resulting
 from bot.knowledge import Faq, KnowledgeBaseError
+from bot.language import detect_language, to_simplified
+from bot.matching import normalize
 from bot.store.kb_review import ReviewError
 
 ConfigOf = Callable[[argparse.Namespace], Config]
@@ -48,9 +51,6 @@ def _print_report(bot: Bot, faqs: Sequence[Faq], *, details: bool = True) -> boo
 
 def kb_test(args: argparse.Namespace) -> int:
     """Print what the matcher makes of a question."""
-    from bot.language import detect_language, to_simplified
-    from bot.matching import normalize
-
     with _opened(args) as bot:
         question = args.question
         print(f"question:   {question}")
@@ -223,6 +223,9 @@ def _guarded(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse
         except KnowledgeBaseError as error:
             for problem in error.problems:
                 print(f"error: {problem}")
+            return 1
+        except (OSError, UnicodeDecodeError, csv.Error) as error:
+            print(f"error: {error}")
             return 1
 
     return run

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.kb_csv import dump_csv, load_csv
 from bot.kb_toml import dump_toml
-from bot.knowledge import Faq, faq_from_dict
+from bot.knowledge import Faq, KnowledgeBaseError, faq_from_dict
 
 UNTAGGED = "other"
 
@@ -72,7 +72,7 @@ def write_faqs(path: Path, faqs: Sequence[Faq]) -> list[Path]:
         path.write_text(dump_toml(faqs), encoding="utf-8")
         return [path]
     if path.suffix:
-        raise ValueError(f"{path}: use a folder, a .toml or a .csv file")
+        raise KnowledgeBaseError([f"{path}: use a folder, a .toml or a .csv file"])
     folder = path / "faq"
     folder.mkdir(parents=True, exist_ok=True)
     # An FAQ stays in the file it is already in, so that exporting over a folder staff

@@ -192,3 +192,16 @@ def test_kb_eval_scores_a_labelled_file(run: Run, tmp_path: Path) -> None:
     assert "answered:   4  (1 with the wrong FAQ)" in out
     assert "oos recall: 1.000" in out
     assert "wholesale → gaiwan-use  ×1  'How do I use a gaiwan?' (answer," in out
+
+
+def test_bad_paths_get_a_clear_error(run: Run, tmp_path: Path) -> None:
+    code, out = run("export", str(tmp_path / "kb.xlsx"))
+    assert code == 1 and "use a folder, a .toml or a .csv file" in out
+    code, out = run("eval", str(tmp_path / "missing.csv"))
+    assert code == 1 and out.startswith("error:") and "missing.csv" in out
+    code, out = run("import", str(tmp_path / "missing.csv"))
+    assert code == 1 and "no such file or folder" in out
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    code, out = run("eval", str(binary))
+    assert code == 1 and out.startswith("error:")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.app import Bot
+from bot.config import Config
+from bot.store import open_store
 from tests.helpers.chat import Chat
 
 
@@ -48,3 +52,21 @@ async def test_feedback_for_an_unknown_faq_is_thanked_but_not_counted(
     assert thanks[0].text.startswith("Thanks") or thanks[0].text.startswith("谢谢")
     assert bot.store.feedback.tally("no-such-faq").down == 0
     assert bot.store.kb_review.items() == []
+
+
+async def test_feedback_through_the_web_chat_api(client: Any, config: Config) -> None:
+    asked = await client.post(
+        "/api/chat", json={"user_id": "w1", "message_id": "a1", "text": "运费多少？"}
+    )
+    answer = (await asked.json())["replies"][0]
+    down = next(b for b in answer["buttons"] if b["id"].startswith("feedback:down:"))
+    pressed = await client.post(
+        "/api/chat", json={"user_id": "w1", "message_id": "a2", "button": down["id"]}
+    )
+    assert pressed.status == 200
+    assert (await pressed.json())["replies"][0]["text"].startswith("谢谢你的反馈")
+    store = open_store(config.resolve(config.store.path))
+    faq_id = down["id"].removeprefix("feedback:down:")
+    assert store.feedback.tally(faq_id).down == 1
+    assert store.kb_review.items()[0].examples == ("运费多少？",)
+    store.close()

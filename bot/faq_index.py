@@ -29,7 +29,7 @@ class FaqIndex:
         self.kb = kb
         self.faqs: dict[str, Faq] = {}
         self.matcher = Matcher()
-        self._negatives: dict[str, frozenset[str]] = {}
+        self._negated: dict[str, set[str]] = {}  # normalised negative → ids of its FAQs
         self._version = -1
 
     def refresh(self) -> None:
@@ -44,11 +44,10 @@ class FaqIndex:
             if self.faqs.get(faq_id) != faq:
                 self.matcher.upsert(document_of(faq))
         self.faqs = current
-        self._negatives = {
-            faq.id: frozenset(normalize(to_simplified(text)) for text in faq.negatives)
-            for faq in current.values()
-            if faq.negatives
-        }
+        self._negated = {}
+        for faq in current.values():
+            for text in faq.negatives:
+                self._negated.setdefault(normalize(to_simplified(text)), set()).add(faq.id)
         self._version = version
         log.info("FAQ index at version %d with %d FAQs", version, len(current))
 
@@ -57,8 +56,7 @@ class FaqIndex:
         self.refresh()
         query = to_simplified(text)
         # A negative written out exactly is a promise to staff, whatever the matcher scores.
-        key = normalize(query)
-        excluded = {faq_id for faq_id, texts in self._negatives.items() if key in texts}
+        excluded = self._negated.get(normalize(query), set())
         found = self.matcher.search(query, limit=limit + len(excluded))
         return [candidate for candidate in found if candidate.faq_id not in excluded][:limit]
 

@@ -1,4 +1,4 @@
-"""The `brandbot` command: serve, shell, kb test, webhook set/info/delete."""
+"""The `brandbot` command: serve, shell, webhook set/info/delete; kb commands in bot/kb_cli.py."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TextIO
 from aiohttp import web
 from telegram.error import TelegramError
 
+from bot import kb_cli
 from bot.adapters.console import parse_line, render_text
 from bot.app import build_bot
 from bot.config import Config, load_config
@@ -83,39 +84,6 @@ async def _shell(config: Config, user_id: str, lines: TextIO, out: TextIO) -> No
 def shell(args: argparse.Namespace) -> int:
     """Chat with the bot in the terminal (works with piped input)."""
     asyncio.run(_shell(_config(args), args.as_user, sys.stdin, sys.stdout))
-    return 0
-
-
-def kb_test(args: argparse.Namespace) -> int:
-    """Print what the matcher makes of a question."""
-    from bot.language import detect_language, to_simplified
-    from bot.matching import normalize
-
-    config = _config(args)
-    bot = build_bot(config)
-    try:
-        question = args.question
-        print(f"question:   {question}")
-        print(f"language:   {detect_language(question)}")
-        print(f"normalised: {normalize(to_simplified(question))}")
-        candidates = bot.faqs.search(question, limit=args.limit)
-        settings = config.knowledge_base
-        if not candidates or candidates[0].score < settings.suggest_threshold:
-            outcome = "fallback"
-        elif candidates[0].score >= settings.answer_threshold:
-            outcome = f"answer {candidates[0].faq_id}"
-        else:
-            outcome = "did you mean"
-        for rank, candidate in enumerate(candidates, 1):
-            parts = " ".join(f"{k}={v:.3f}" for k, v in candidate.components.items())
-            print(f"{rank}. {candidate.faq_id:<24} {candidate.score:.3f}  {parts}")
-            print(f"   via: {candidate.phrasing}")
-        print(
-            f"outcome:    {outcome} (answer ≥ {settings.answer_threshold},"
-            f" suggest ≥ {settings.suggest_threshold})"
-        )
-    finally:
-        bot.store.close()
     return 0
 
 
@@ -197,13 +165,6 @@ def parser() -> argparse.ArgumentParser:
     chat.add_argument("--as", dest="as_user", default="shell-user", help="the user id to chat as")
     chat.set_defaults(func=shell)
 
-    kb = commands.add_parser("kb", help="knowledge-base tools")
-    kb_commands = kb.add_subparsers(dest="kb_command", required=True)
-    test = with_config(kb_commands.add_parser("test", help="show how a question is matched"))
-    test.add_argument("question")
-    test.add_argument("--limit", type=int, default=5)
-    test.set_defaults(func=kb_test)
-
     webhook = commands.add_parser("webhook", help="register the bot's webhook with a platform")
     webhook_commands = webhook.add_subparsers(dest="webhook_command", required=True)
     register = with_config(webhook_commands.add_parser("set", help="set webhook and menu"))
@@ -216,6 +177,7 @@ def parser() -> argparse.ArgumentParser:
     remove = with_config(webhook_commands.add_parser("delete", help="remove the webhook"))
     remove.add_argument("platform", choices=["telegram"])
     remove.set_defaults(func=webhook_delete)
+    kb_cli.register(commands, with_config, _config)
     return main
 
 

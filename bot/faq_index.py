@@ -3,13 +3,32 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
+from bot.config import KnowledgeBaseSettings
 from bot.knowledge import Faq
 from bot.language import to_simplified
-from bot.matching import Candidate, FaqDocument, Matcher
+from bot.matching import Candidate, FaqDocument, Matcher, normalize
 from bot.store.kb import KnowledgeBaseStore
 
 log = logging.getLogger(__name__)
+
+
+ANSWER, SUGGEST, FALLBACK = "answer", "did you mean", "fallback"
+
+
+def outcome_of(candidates: Sequence[Candidate], settings: KnowledgeBaseSettings) -> str:
+    """What the bot does with ranked candidates: answer, ask "did you mean", or fall back."""
+    if not candidates or candidates[0].score < settings.suggest_threshold:
+        return FALLBACK
+    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
+    # A close runner-up means the question is ambiguous: offering both beats a wrong answer.
+    if (
+        candidates[0].score >= settings.answer_threshold
+        and candidates[0].score - runner_up >= settings.answer_margin
+    ):
+        return ANSWER
+    return SUGGEST
 
 
 def document_of(faq: Faq) -> FaqDocument:
@@ -29,6 +48,7 @@ class FaqIndex:
         self.kb = kb
         self.faqs: dict[str, Faq] = {}
         self.matcher = Matcher()
+        self._negated: dict[str, set[str]] = {}  # normalised negative → ids of its FAQs
         self._version = -1
 
     def refresh(self) -> None:
@@ -43,13 +63,21 @@ class FaqIndex:
             if self.faqs.get(faq_id) != faq:
                 self.matcher.upsert(document_of(faq))
         self.faqs = current
+        self._negated = {}
+        for faq in current.values():
+            for text in faq.negatives:
+                self._negated.setdefault(normalize(to_simplified(text)), set()).add(faq.id)
         self._version = version
         log.info("FAQ index at version %d with %d FAQs", version, len(current))
 
     def search(self, text: str, limit: int = 3) -> list[Candidate]:
-        """The best FAQs for a question, best first."""
+        """The best FAQs for a question, best first; never an FAQ listing it as a negative."""
         self.refresh()
-        return self.matcher.search(to_simplified(text), limit=limit)
+        query = to_simplified(text)
+        # A negative written out exactly is a promise to staff, whatever the matcher scores.
+        excluded = self._negated.get(normalize(query), set())
+        found = self.matcher.search(query, limit=limit + len(excluded))
+        return [candidate for candidate in found if candidate.faq_id not in excluded][:limit]
 
     def get(self, faq_id: str) -> Faq | None:
         """One enabled FAQ by id."""

@@ -6,12 +6,13 @@ from collections.abc import Mapping
 
 from bot.context import Action
 from bot.router import Route
-from handlers import fallback, faq, reaction, welcome
+from handlers import fallback, faq, feedback, reaction, welcome
 
 # Dispatch order (architecture.md): admin → handoff → open flow → events/commands → FAQ → fallback.
 ROUTES: tuple[Route, ...] = (
     welcome.ROUTE,
     reaction.ROUTE,
+    feedback.ROUTE,
     faq.ROUTE,
     fallback.ROUTE,
 )

@@ -29,6 +29,9 @@ async def handle(message: Message, ctx: Context, found: str) -> list[Reply]:
         return [Reply(text=ctx.text("unsupported"))]
     if found == "empty":
         return [Reply(text=ctx.text("empty_message"))]
+    if message.kind in (MessageKind.TEXT, MessageKind.VOICE):
+        near = [candidate.faq_id for candidate in ctx.faqs.search(message.text)]
+        ctx.store.kb_review.log(message.text, ctx.now(), reason="unanswered", near=near)
     buttons: tuple[Button, ...] = ()
     if "handoff.request" in ctx.actions:
         buttons = (Button("handoff", ctx.text("button_human")),)

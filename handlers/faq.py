@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.context import Context
+from bot.faq_index import ANSWER, FALLBACK, outcome_of
 from bot.knowledge import Faq
 from bot.matching import Candidate
 from bot.message import Button, Event, Message, MessageKind, Reply
 from bot.router import Route
+from handlers import feedback
 
 FAQ_PREFIX = "faq:"
 SUGGESTIONS = 3
@@ -44,13 +46,10 @@ def match(message: Message, ctx: Context) -> FaqMatch | None:
         return None
     candidates = ctx.faqs.search(message.text, limit=SUGGESTIONS)
     settings = ctx.config.knowledge_base
-    if not candidates or candidates[0].score < settings.suggest_threshold:
+    outcome = outcome_of(candidates, settings)
+    if outcome == FALLBACK:
         return None
-    runner_up = candidates[1].score if len(candidates) > 1 else 0.0
-    if (
-        candidates[0].score >= settings.answer_threshold
-        and candidates[0].score - runner_up >= settings.answer_margin
-    ):
+    if outcome == ANSWER:
         return FaqMatch(candidates[0].faq_id, tuple(candidates))
     return FaqMatch(None, tuple(c for c in candidates if c.score >= settings.suggest_threshold))
 
@@ -64,6 +63,7 @@ async def answer(faq: Faq, message: Message, ctx: Context) -> list[Reply]:
         if not faq.answers:
             return [Reply(text=ctx.text("fallback"))]
     buttons = tuple(Button(button.id, button.title(ctx.language)) for button in faq.buttons)
+    buttons += feedback.buttons(faq.id, ctx)
     link_title = None
     if faq.link_url:
         link_title = faq.title(ctx.language)
@@ -73,7 +73,7 @@ async def answer(faq: Faq, message: Message, ctx: Context) -> list[Reply]:
             link_title = localize(dict(faq.link_titles), ctx.language)
     return [
         Reply(
-            text=faq.answer(ctx.language),
+            text=f"{faq.answer(ctx.language)}\n\n{ctx.text('feedback_prompt')}",
             buttons=buttons,
             link_url=faq.link_url,
             link_title=link_title,
@@ -94,6 +94,8 @@ async def handle(message: Message, ctx: Context, found: FaqMatch) -> list[Reply]
             buttons.append(Button(FAQ_PREFIX + faq.id, faq.title(ctx.language)))
     if "handoff.request" in ctx.actions:
         buttons.append(Button("handoff", ctx.text("button_human")))
+    near = [candidate.faq_id for candidate in found.candidates]
+    ctx.store.kb_review.log(message.text, ctx.now(), reason="suggested", near=near)
     return [Reply(text=ctx.text("did_you_mean"), buttons=tuple(buttons))]
 
 

@@ -9,7 +9,9 @@ from bot.store.customers import Customers
 from bot.store.database import Database
 from bot.store.dead_letters import DeadLetters
 from bot.store.deliveries import Deliveries
+from bot.store.feedback import Feedback
 from bot.store.kb import KnowledgeBaseStore
+from bot.store.kb_review import ReviewQueue
 from bot.store.kv import KeyValues
 from bot.store.outbox import OutboxRows
 from bot.store.schema import ensure_schema
@@ -28,6 +30,8 @@ class Store:
         self.dead_letters = DeadLetters(db)
         self.outbox = OutboxRows(db)
         self.kb = KnowledgeBaseStore(db)
+        self.kb_review = ReviewQueue(db, self.kb)
+        self.feedback = Feedback(db)
         self.kv = KeyValues(db)
         self.schema_version = 0
 

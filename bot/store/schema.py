@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from bot.clock import iso
 from bot.store.database import Database
+from bot.store.kb_tables import create_kb_tools_tables
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,7 @@ def _foundation(db: Database) -> None:
 # Append new migrations at the end; never edit or reorder one that has shipped.
 MIGRATIONS: list[Migration] = [
     ("0001_foundation", _foundation),
+    ("0008_kb_tools", create_kb_tools_tables),
 ]
 
 

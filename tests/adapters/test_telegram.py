@@ -79,9 +79,11 @@ async def settle(client: TestClient[Any, Any]) -> None:
 
 
 def faq_answer(bot: Bot, faq_id: str) -> str:
+    """The text a customer sees for an FAQ: its answer, then the feedback question."""
     faq = bot.faqs.get(faq_id)
     assert faq is not None
-    return faq.answer("zh-Hans")
+    prompt = bot.pipeline.texts.get("feedback_prompt", "zh-Hans")
+    return f"{faq.answer('zh-Hans')}\n\n{prompt}"
 
 
 async def test_a_question_gets_its_answer(

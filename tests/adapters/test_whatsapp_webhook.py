@@ -149,10 +149,11 @@ async def test_a_question_is_answered_through_the_graph_api(harness: Harness) ->
     expected = harness.bot.faqs.get("shipping-time")
     assert expected is not None
     assert shown_text(sent.body).startswith(expected.answer("zh-Hans"))
-    # The shipping answer offers two follow-ups: interactive reply buttons.
-    buttons = sent.body["interactive"]["action"]["buttons"]
-    assert [button["reply"]["id"] for button in buttons] == [
-        "faq:delivery-time", "faq:shipping-fee"
+    # Two follow-ups plus the two feedback buttons: more than 3, so an interactive list.
+    [section] = sent.body["interactive"]["action"]["sections"]
+    assert [row["id"] for row in section["rows"]] == [
+        "faq:delivery-time", "faq:shipping-fee", "feedback:up:shipping-time",
+        "feedback:down:shipping-time",
     ]
     [row] = harness.rows()
     assert (row.status, row.platform_message_id) == ("sent", "wamid.out.1")

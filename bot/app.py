@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from bot.adapters import ADAPTERS
 from bot.adapters.base import Adapter
@@ -13,12 +14,26 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.faq_index import FaqIndex
 from bot.knowledge import load_faqs, load_texts
+from bot.orders_import import seed_orders
+from bot.orders_service import OrderService
 from bot.outbox import Outbox
 from bot.pipeline import Pipeline
 from bot.router import Router
 from bot.store import Store, open_store
 
 log = logging.getLogger(__name__)
+
+
+class Service(Protocol):
+    """A background part started and stopped with the bot (e.g. the order-lookup retrier)."""
+
+    async def start(self) -> None:
+        """Start working."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop; durable work stays stored for the next start."""
+        ...
 
 
 @dataclass(slots=True)
@@ -33,16 +48,21 @@ class Bot:
     outbox: Outbox
     pipeline: Pipeline
     clock: Clock
+    services: list[Service] = field(default_factory=list)
 
     async def start(self) -> None:
         """Start sending and handle anything a previous run left unhandled."""
         await self.outbox.start()
+        for service in self.services:
+            await service.start()
         resumed = await self.pipeline.resume()
         if resumed:
             log.info("handled %d messages left over from the last run", resumed)
 
     async def stop(self) -> None:
         """Stop sending (unsent rows stay for the next start) and close the store."""
+        for service in reversed(self.services):
+            await service.stop()
         await self.outbox.stop()
         self.store.close()
 
@@ -64,6 +84,7 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
     clock = clock or Clock()
     store = store or open_store(config.resolve(config.store.path))
     seed_knowledge_base(config, store, clock)
+    seed_orders(config, store, clock)
     texts = load_texts(config.resolve(config.knowledge_base.path))
     faqs = FaqIndex(store.kb)
     faqs.refresh()
@@ -88,4 +109,6 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
         store=store, config=config, router=Router(ROUTES), faqs=faqs, texts=texts,
         adapters=adapters, outbox=outbox, actions=ACTIONS, clock=clock,
     )
-    return Bot(config, store, faqs, adapters, webhooks, outbox, pipeline, clock)
+    orders = OrderService(store, config.orders, pipeline, texts, clock)
+    pipeline.extras["orders"] = orders
+    return Bot(config, store, faqs, adapters, webhooks, outbox, pipeline, clock, [orders])

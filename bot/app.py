@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from bot.adapters import ADAPTERS
 from bot.adapters.base import Adapter
@@ -15,6 +16,8 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.faq_index import FaqIndex
 from bot.knowledge import load_faqs, load_texts
+from bot.orders_import import seed_orders
+from bot.orders_service import OrderService
 from bot.outbox import Outbox
 from bot.pipeline import Pipeline
 from bot.router import Router
@@ -23,6 +26,18 @@ from bot.store import Store, open_store
 log = logging.getLogger(__name__)
 
 Runner = Callable[[Pipeline], Coroutine[None, None, None]]
+
+
+class Service(Protocol):
+    """A background part started and stopped with the bot (e.g. the order-lookup retrier)."""
+
+    async def start(self) -> None:
+        """Start working."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop; durable work stays stored for the next start."""
+        ...
 
 
 @dataclass(slots=True)
@@ -38,10 +53,13 @@ class Bot:
     pipeline: Pipeline
     clock: Clock
     runners: list[asyncio.Task[None]] = field(default_factory=list)
+    services: list[Service] = field(default_factory=list)
 
     async def start(self, *, loops: bool = True) -> None:
         """Start sending, handle what a previous run left, start adapters' own loops."""
         await self.outbox.start()
+        for service in self.services:
+            await service.start()
         resumed = await self.pipeline.resume()
         if resumed:
             log.info("handled %d messages left over from the last run", resumed)
@@ -53,7 +71,7 @@ class Bot:
                 self.runners.append(asyncio.create_task(run(self.pipeline), name=name))
 
     async def stop(self) -> None:
-        """Stop adapters' loops and sending (unsent rows stay), then close the store."""
+        """Stop loops, services and sending (unsent rows stay), then close the store."""
         for task in self.runners:
             task.cancel()
         outcomes = await asyncio.gather(*self.runners, return_exceptions=True)
@@ -61,6 +79,8 @@ class Bot:
             if isinstance(outcome, Exception):
                 log.error("%s loop failed", task.get_name(), exc_info=outcome)
         self.runners.clear()
+        for service in reversed(self.services):
+            await service.stop()
         await self.outbox.stop()
         self.store.close()
 
@@ -82,6 +102,7 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
     clock = clock or Clock()
     store = store or open_store(config.resolve(config.store.path))
     seed_knowledge_base(config, store, clock)
+    seed_orders(config, store, clock)
     texts = load_texts(config.resolve(config.knowledge_base.path))
     faqs = FaqIndex(store.kb)
     faqs.refresh()
@@ -106,4 +127,8 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
         store=store, config=config, router=Router(ROUTES), faqs=faqs, texts=texts,
         adapters=adapters, outbox=outbox, actions=ACTIONS, clock=clock,
     )
-    return Bot(config, store, faqs, adapters, webhooks, outbox, pipeline, clock)
+    orders = OrderService(store, config.orders, pipeline, texts, clock)
+    pipeline.extras["orders"] = orders
+    return Bot(
+        config, store, faqs, adapters, webhooks, outbox, pipeline, clock, services=[orders]
+    )

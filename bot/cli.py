@@ -1,4 +1,4 @@
-"""The `brandbot` command: serve, shell, webhook set/info/delete; kb commands in bot/kb_cli.py."""
+"""The `brandbot` command: serve, shell, webhook, orders; the kb commands are in bot/kb_cli.py."""
 
 from __future__ import annotations
 
@@ -146,6 +146,53 @@ def webhook_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def orders_import(args: argparse.Namespace) -> int:
+    """Upsert orders from a CSV or JSON file and report every rejected row."""
+    from pathlib import Path
+
+    from bot.clock import Clock
+    from bot.orders_import import OrderFileError, import_orders
+    from bot.store import open_store
+
+    config = _config(args)
+    store = open_store(config.resolve(config.store.path))
+
+    def progress(done: int, total: int) -> None:
+        if total >= 1000:  # small files finish before a progress line would help
+            print(f"\r{done}/{total} rows", end="" if done < total else "\n", file=sys.stderr,
+                  flush=True)
+
+    try:
+        report = import_orders(Path(args.file), store, Clock().now(), progress)
+    except OrderFileError as error:
+        print(f"nothing imported: {error}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    for where, reason in report.rejected:
+        print(f"rejected {where}: {reason}")
+    print(report.summary())
+    return 1 if report.rejected else 0
+
+
+def orders_paused(args: argparse.Namespace) -> int:
+    """List customers paused from order lookups after too many failed tries."""
+    from bot.clock import Clock
+    from bot.store import open_store
+
+    config = _config(args)
+    store = open_store(config.resolve(config.store.path))
+    try:
+        rows = store.orders.paused(Clock().now())
+    finally:
+        store.close()
+    for row in rows:
+        print(f"{row['customer_id']}  {row['failures']} failures  paused until"
+              f" {row['paused_until']}")
+    print(f"{len(rows)} customers paused")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line grammar."""
     main = argparse.ArgumentParser(prog="brandbot", description=__doc__)
@@ -178,6 +225,17 @@ def parser() -> argparse.ArgumentParser:
     remove.add_argument("platform", choices=["telegram"])
     remove.set_defaults(func=webhook_delete)
     kb_cli.register(commands, with_config, _config)
+    orders = commands.add_parser("orders", help="order tools")
+    order_commands = orders.add_subparsers(dest="orders_command", required=True)
+    load = with_config(order_commands.add_parser(
+        "import", help="upsert orders from FILE.csv or FILE.json (by order number)"
+    ))
+    load.add_argument("file")
+    load.set_defaults(func=orders_import)
+    paused = with_config(order_commands.add_parser(
+        "paused", help="customers paused from order lookups after failed tries"
+    ))
+    paused.set_defaults(func=orders_paused)
     return main
 
 

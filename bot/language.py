@@ -13,6 +13,9 @@ ENGLISH = "en"
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
+# Order numbers, tracking numbers, emails and /commands are not words: they say nothing about
+# the language a customer writes in.
+_CODE = re.compile(r"\S*[\d@]\S*|(?<!\S)/\S+")
 
 
 @lru_cache(maxsize=1)
@@ -39,6 +42,7 @@ def to_traditional(text: str) -> str:
 
 def detect_language(text: str, default: str = HANS) -> str:
     """zh-Hant, zh-Hans or en, judged from the characters of `text`; `default` if unsure."""
+    text = _CODE.sub(" ", text)
     han = _HAN.findall(text)
     if han:
         chars = "".join(han)

@@ -78,6 +78,8 @@ class Pipeline:
         self.actions = dict(actions or {})
         self.clock = clock or Clock()
         self._in_flight: dict[tuple[str, str], _InFlight] = {}
+        # Long-lived helpers handlers reach through ctx.extras (e.g. "orders": its source).
+        self.extras: dict[str, object] = {}
 
     def record(self, message: Message) -> bool:
         """Store a delivery durably; False if it was seen before (do not handle it again)."""
@@ -156,6 +158,7 @@ class Pipeline:
         ctx = Context(
             store=self.store, config=self.config, faqs=self.faqs, texts=self.texts,
             clock=self.clock, customer=customer, language=language, actions=self.actions,
+            extras=dict(self.extras),
         )
         routed = await self.router.dispatch(message, ctx)
         return self._finish(message, customer, routed.replies, routed.route, ticket)

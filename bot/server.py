@@ -247,6 +247,9 @@ def create_app(bot: Bot, *, manage_bot: bool = True) -> web.Application:
     app.router.add_get("/api/chat/history", chat_history)
     app.router.add_get("/webhooks/{platform}", webhook_get)
     app.router.add_post("/webhooks/{platform}", webhook_post)
+    from bot.orders_api import add_routes as add_order_routes
+
+    add_order_routes(app)
 
     async def on_startup(app: web.Application) -> None:
         if manage_bot:

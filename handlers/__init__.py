@@ -6,16 +6,21 @@ from collections.abc import Mapping
 
 from bot.context import Action
 from bot.router import Route
-from handlers import fallback, faq, feedback, reaction, welcome
+from handlers import fallback, faq, feedback, orders, reaction, welcome
 
 # Dispatch order (architecture.md): admin → handoff → open flow → events/commands → FAQ → fallback.
 ROUTES: tuple[Route, ...] = (
+    orders.FLOW_ROUTE,
     welcome.ROUTE,
     reaction.ROUTE,
     feedback.ROUTE,
+    orders.ROUTE,
     faq.ROUTE,
     fallback.ROUTE,
 )
 
 # KB entries with `action = "<name>"` run these instead of showing an answer.
-ACTIONS: Mapping[str, Action] = {}
+ACTIONS: Mapping[str, Action] = {
+    "orders.lookup": orders.lookup_action,
+    "orders.list": orders.list_action,
+}

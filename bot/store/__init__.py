@@ -13,6 +13,7 @@ from bot.store.feedback import Feedback
 from bot.store.kb import KnowledgeBaseStore
 from bot.store.kb_review import ReviewQueue
 from bot.store.kv import KeyValues
+from bot.store.orders import Orders
 from bot.store.outbox import OutboxRows
 from bot.store.schema import ensure_schema
 from bot.store.state import States
@@ -33,6 +34,7 @@ class Store:
         self.kb_review = ReviewQueue(db, self.kb)
         self.feedback = Feedback(db)
         self.kv = KeyValues(db)
+        self.orders = Orders(db)
         self.schema_version = 0
 
     def is_reachable(self) -> bool:

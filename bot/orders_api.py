@@ -1,0 +1,187 @@
+"""POST /api/orders/events: the shop reports status changes, signed with HMAC-SHA256."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from aiohttp import web
+
+from bot.app import Bot
+from bot.errors import PayloadError
+from bot.message import Button, Reply
+from bot.order import NUMBER, normalize_number
+from bot.order_reply import ANOTHER
+from bot.server import BOT_KEY, BodyTooLarge, json_error, read_body
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Brandbot-Signature"
+EVENT_STATUSES = ("paid", "shipped", "delivered", "refunded", "cancelled")
+
+
+def sign(secret: str, body: bytes) -> str:
+    """The signature header value for `body`: `sha256=<hex>`."""
+    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+
+
+def is_signed(secret: str, body: bytes, header: str) -> bool:
+    """Whether the header carries the body's signature (compared in constant time)."""
+    return bool(secret) and hmac.compare_digest(sign(secret, body), header.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class OrderEvent:
+    """One status change of one order."""
+
+    event_id: str
+    number: str
+    status: str
+    carrier: str = ""
+    tracking_number: str = ""
+    expected_on: str = ""
+
+
+def _field(data: dict[str, Any], key: str, limit: int, *, required: bool = False) -> str:
+    value = data.get(key, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise PayloadError(f"{key} must be a string")
+    value = value.strip()
+    if required and not value:
+        raise PayloadError(f"{key} is required")
+    if len(value) > limit:
+        raise PayloadError(f"{key} must be at most {limit} characters")
+    return value
+
+
+def parse_event(body: bytes) -> OrderEvent:
+    """The event in a request body; PayloadError says what is wrong."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        raise PayloadError("body must be JSON") from None
+    if not isinstance(data, dict):
+        raise PayloadError("body must be a JSON object")
+    number = normalize_number(_field(data, "order_number", 64, required=True))
+    if not NUMBER.match(number):
+        raise PayloadError("order_number is not an order number")
+    status = _field(data, "status", 20, required=True).lower()
+    if status not in EVENT_STATUSES:
+        raise PayloadError(f"status must be one of {', '.join(EVENT_STATUSES)}")
+    event = OrderEvent(
+        event_id=_field(data, "event_id", 128, required=True),
+        number=number,
+        status=status,
+        carrier=_field(data, "carrier", 60),
+        tracking_number=_field(data, "tracking_number", 60),
+        expected_on=_field(data, "expected_on", 10),
+    )
+    if status == "shipped" and not (event.carrier and event.tracking_number):
+        raise PayloadError("a shipped event needs carrier and tracking_number")
+    if event.expected_on:
+        try:
+            date.fromisoformat(event.expected_on)
+        except ValueError:
+            raise PayloadError("expected_on must be a date like 2026-11-25") from None
+    return event
+
+
+def apply_event(bot: Bot, event: OrderEvent, body: bytes) -> dict[str, Any]:
+    """Update the order and tell its owners, once per event id; returns what happened."""
+    store = bot.store
+    now = bot.clock.now()
+    with store.db.transaction():
+        if not store.orders.claim_event(
+            event.event_id, event.number, event.status, body.decode("utf-8", "replace"), now
+        ):
+            return {**(store.orders.event_result(event.event_id) or {}), "duplicate": True}
+        order = store.orders.apply_status(
+            event.number, event.status, now, carrier=event.carrier,
+            tracking_number=event.tracking_number, expected_on=event.expected_on,
+        )
+        owners = store.orders.owners(
+            event.number, phone=order.phone if order else "",
+            customer_id=order.customer_id if order else "",
+        )
+        notified: list[dict[str, str]] = []
+        not_delivered: list[dict[str, str]] = []
+        for customer_id in owners:
+            customer = store.customers.get(customer_id)
+            language = customer.language if customer else bot.config.bot.default_language
+            reply = _event_reply(bot, event, language)
+            platform = bot.pipeline.notify(
+                customer_id, [reply], f"order-event:{event.event_id}:{customer_id}"
+            )
+            if platform is None:
+                not_delivered.append(
+                    {"customer_id": customer_id,
+                     "reason": "no platform with an open messaging window"}
+                )
+            else:
+                notified.append({"customer_id": customer_id, "platform": platform})
+        result: dict[str, Any] = {
+            "event_id": event.event_id,
+            "order_number": event.number,
+            "status": event.status,
+            "order_updated": order is not None,
+            "notified": notified,
+            "not_delivered": not_delivered,
+            "duplicate": False,
+        }
+        if not owners:
+            result["note"] = "no customer is known to own this order: nobody was told"
+        store.orders.set_event_result(event.event_id, result)
+    log.info(
+        "order event %s: %s, %d notified, %d not delivered", event.event_id, event.status,
+        len(notified), len(not_delivered),
+    )
+    return result
+
+
+def _event_reply(bot: Bot, event: OrderEvent, language: str) -> Reply:
+    text = functools.partial(bot.pipeline.texts.get, language=language)
+    lines = [
+        text(f"order_event_{event.status}", number=event.number, carrier=event.carrier,
+             tracking=event.tracking_number)
+    ]
+    if event.expected_on and event.status == "shipped":
+        lines.append(text("order_line_expected", date=event.expected_on))
+    return Reply(
+        text="\n".join(lines),
+        buttons=(Button(f"{ANOTHER}:{event.number}", text("order_button_details")),),
+    )
+
+
+async def order_events(request: web.Request) -> web.Response:
+    """Verify the signature, then apply the event; 401 and nothing stored if unsigned."""
+    bot = request.app[BOT_KEY]
+    try:
+        body = await read_body(request, bot.config.server.max_body_bytes)
+    except BodyTooLarge:
+        return json_error(413, f"body must be at most {bot.config.server.max_body_bytes} bytes")
+    secret = bot.config.orders.events_secret
+    if not is_signed(secret, body, request.headers.get(SIGNATURE_HEADER, "")):
+        log.warning("order event refused: %s", "bad signature" if secret else "no secret set")
+        return json_error(401, f"missing or wrong {SIGNATURE_HEADER} (sha256=<hex HMAC of body>)")
+    try:
+        event = parse_event(body)
+    except PayloadError as error:
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        bot.store.dead_letters.add("orders", str(error), headers, body, bot.clock.now())
+        return json_error(400, str(error))
+    return web.json_response(
+        apply_event(bot, event, body), dumps=lambda data: json.dumps(data, ensure_ascii=False)
+    )
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the order endpoints."""
+    app.router.add_post("/api/orders/events", order_events)

@@ -1,0 +1,159 @@
+"""Order lookup's long-lived part: the order source and the retrier of "we will message you"."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot.clock import Clock
+from bot.config import OrdersSettings
+from bot.knowledge import Texts
+from bot.message import Reply
+from bot.order import Order, phone_digits, same_phone
+from bot.order_reply import answer, buttons
+from bot.orders_source import HttpSource, OrderSource, SourceUnavailable, StoreSource
+from bot.store import Store
+from bot.store.orders import PendingLookup
+
+if TYPE_CHECKING:
+    from bot.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+
+FLOW = "orders"
+
+
+def factor_matches(order: Order, factor: str) -> str | None:
+    """How the answer proves ownership ('email', 'phone', 'phone-last4'), or None."""
+    given = factor.strip()
+    if "@" in given:
+        return "email" if order.email and given.casefold() == order.email.casefold() else None
+    digits = phone_digits(given)
+    if not order.phone:
+        return None
+    if len(digits) == 4:
+        return "phone-last4" if phone_digits(order.phone).endswith(digits) else None
+    return "phone" if same_phone(digits, order.phone) else None
+
+
+def record_failure(store: Store, settings: OrdersSettings, customer_id: str, number: str,
+                   clock: Clock) -> bool:
+    """Count a failed try; True if the customer is now paused from lookups."""
+    return store.orders.record_failure(
+        customer_id, number, clock.now(), limit=settings.max_failures,
+        window=timedelta(minutes=settings.failure_window_minutes),
+        pause=timedelta(minutes=settings.pause_minutes),
+    )
+
+
+class OrderService:
+    """Holds the order source; answers pending lookups once the shop's API is back."""
+
+    def __init__(
+        self, store: Store, settings: OrdersSettings, pipeline: Pipeline, texts: Texts,
+        clock: Clock,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.pipeline = pipeline
+        self.texts = texts
+        self.clock = clock
+        self.source: OrderSource = (
+            HttpSource(settings.http) if settings.source == "http" else StoreSource(store)
+        )
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Open the source; retry pending lookups in the background (HTTP source only)."""
+        await self.source.start()
+        if isinstance(self.source, HttpSource):
+            self._task = asyncio.create_task(self._run(), name="orders-retrier")
+
+    async def stop(self) -> None:
+        """Stop retrying (pending lookups stay stored) and close the source."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self.source.stop()
+
+    def wake(self) -> None:
+        """A lookup is now pending."""
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("pending order lookups round failed")
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    self._wake.wait(), timeout=self.settings.http.retry_interval_seconds
+                )
+
+    async def run_once(self) -> int:
+        """Try every pending lookup once; returns how many were answered."""
+        answered = 0
+        for lookup in self.store.orders.pending():
+            if isinstance(self.source, HttpSource) and self.source.breaker.is_open:
+                break
+            if await self._retry(lookup):
+                answered += 1
+        return answered
+
+    async def _retry(self, lookup: PendingLookup) -> bool:
+        now = self.clock.now()
+        text = functools.partial(self.texts.get, language=lookup.language)
+        with_handoff = "handoff.request" in self.pipeline.actions
+        try:
+            order = await self.source.get(lookup.order_number)
+        except SourceUnavailable as error:
+            self.store.orders.note_attempt(lookup.id, str(error), now)
+            give_up = timedelta(hours=self.settings.http.give_up_hours)
+            if now - lookup.created_at >= give_up:
+                self._deliver(lookup, [Reply(text=text("order_gave_up"))], "expired")
+            return False
+        customer_id = lookup.customer_id
+        if order is not None and self.store.orders.owns(customer_id, order):
+            replies = [answer(order, text, with_handoff)]
+        elif lookup.factor is None:
+            # Whether the order exists stays hidden: everyone is asked for the second factor.
+            replies = [Reply(text=text("order_ask_factor_later", number=lookup.order_number))]
+            self.store.states.open(
+                customer_id, FLOW, now, timedelta(minutes=self.settings.flow_minutes),
+                {"number": lookup.order_number, "step": "factor"},
+            )
+        elif order is not None and (how := factor_matches(order, lookup.factor)):
+            self.store.orders.grant(customer_id, order.number, how, now)
+            replies = [answer(order, text, with_handoff)]
+        elif record_failure(
+            self.store, self.settings, customer_id, lookup.order_number, self.clock
+        ):
+            replies = [Reply(text=text("order_paused", minutes=int(self.settings.pause_minutes)))]
+        else:
+            replies = [Reply(text=text("order_not_found"), buttons=buttons(text, with_handoff))]
+        return self._deliver(lookup, replies, "delivered")
+
+    def _deliver(self, lookup: PendingLookup, replies: list[Reply], status: str) -> bool:
+        """Close the lookup and send its replies, together, exactly once."""
+        now = self.clock.now()
+        with self.store.db.transaction():
+            if not self.store.orders.finish_pending(lookup.id, status, now):
+                return False
+            platform = self.pipeline.notify(
+                lookup.customer_id, replies, f"orders-pending:{lookup.id}"
+            )
+            if platform is None:
+                self.store.orders.set_pending_status(
+                    lookup.id, "undelivered", "no platform with an open messaging window", now
+                )
+        log.info("pending order lookup %d %s via %s", lookup.id, status, platform or "nothing")
+        return platform is not None

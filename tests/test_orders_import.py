@@ -1,0 +1,128 @@
+"""`brandbot orders import`: good rows kept, bad rows reported, re-import idempotent."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.cli import main
+from bot.language import detect_language
+from bot.order import STATUSES, OrderError, mask_phone, order_from_record
+from bot.orders_service import factor_matches
+from bot.store import open_store
+
+ROOT = Path(__file__).resolve().parents[1]
+CSV = """number,status,items,amount,phone,email,province,city,address
+CL2611230001,paid,Longjing 100g x2; Gaiwan,199.5,13800001111,,浙江省,杭州市,龙井路 1 号
+CL2611230002,lost,Longjing 100g,199,13800001111,,,,
+CL2611230003,paid,,199,13800001111,,,,
+CL2611230004,paid,Cup,abc,13800001111,,,,
+CL2611230005,paid,Cup,10,,,,,
+CL2611230006,shipped,Cup,10,,ann@example.com,,Shanghai,
+"""
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[store]\npath = "{tmp_path / "orders.db"}"\n'
+        f'[knowledge_base]\npath = "{ROOT / "knowledge_base"}"\n'
+        '[orders]\nsamples = ""\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def run(config_file: Path, file: Path) -> int:
+    return main(["orders", "import", str(file), "--config", str(config_file)])
+
+
+def test_bad_rows_are_reported_and_good_rows_kept(
+    config_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = tmp_path / "orders.csv"
+    file.write_text(CSV, encoding="utf-8")
+    assert run(config_file, file) == 1
+    out = capsys.readouterr().out
+    assert "rejected line 3 (CL2611230002): status 'lost' must be one of" in out
+    assert "rejected line 4 (CL2611230003): items must list at least one item" in out
+    assert "rejected line 5 (CL2611230004): amount 'abc' is not a number" in out
+    assert "rejected line 6 (CL2611230005): phone or email is required" in out
+    assert "2 accepted (2 new, 0 updated, 0 unchanged), 4 rejected" in out
+    store = open_store(tmp_path / "orders.db")
+    order = store.orders.get("CL2611230001")
+    assert order is not None and [item.quantity for item in order.items] == [2, 1]
+    assert str(order.amount) == "199.50" and store.orders.count() == 2
+    store.close()
+    assert run(config_file, file) == 1
+    assert "2 accepted (0 new, 0 updated, 2 unchanged)" in capsys.readouterr().out
+    file.write_text(CSV.replace("199.5,", "189.5,"), encoding="utf-8")
+    run(config_file, file)
+    assert "2 accepted (0 new, 1 updated, 1 unchanged)" in capsys.readouterr().out
+
+
+def test_json_import_with_progress(
+    config_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    orders = [
+        {"number": f"CL26112{index:05d}", "status": "paid", "amount": 10,
+         "items": [{"name": "Cup", "quantity": 1}], "phone": "13800001111"}
+        for index in range(1200)
+    ]
+    file = tmp_path / "orders.json"
+    file.write_text(json.dumps({"orders": orders}), encoding="utf-8")
+    assert run(config_file, file) == 0
+    captured = capsys.readouterr()
+    assert "1200 accepted (1200 new" in captured.out
+    assert "500/1200 rows" in captured.err and "1200/1200 rows" in captured.err
+
+
+def test_an_unusable_file_imports_nothing(
+    config_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    file = tmp_path / "orders.csv"
+    file.write_text("number,status,colour\nCL2611230001,paid,red\n", encoding="utf-8")
+    assert run(config_file, file) == 2
+    err = capsys.readouterr().err
+    assert "unknown columns: colour" in err and "missing columns: items, amount" in err
+    (tmp_path / "orders.txt").write_text("x", encoding="utf-8")
+    assert run(config_file, tmp_path / "orders.txt") == 2
+
+
+def test_masking_and_second_factors() -> None:
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_phone("+86 138 1234 5678") == "138****5678"
+    order = order_from_record(
+        {"number": "CL2611230001", "status": "paid", "items": "Cup", "amount": "1",
+         "phone": "13812345678", "email": "Ann@Example.com"}
+    )
+    assert factor_matches(order, "5678") == "phone-last4"
+    assert factor_matches(order, "ann@example.com") == "email"
+    assert factor_matches(order, "8613812345678") == "phone"
+    assert factor_matches(order, "1234") is None
+    assert factor_matches(order, "bob@example.com") is None
+
+
+def test_codes_do_not_change_the_language() -> None:
+    assert detect_language("CL2611180001", "zh-Hans") == "zh-Hans"
+    assert detect_language("/order", "zh-Hans") == "zh-Hans"
+    assert detect_language("ann@example.com", "zh-Hans") == "zh-Hans"
+    assert detect_language("where is CL2611180001", "zh-Hans") == "en"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(
+    st.sampled_from(["number", "status", "items", "amount", "phone", "email", "expected_on"]),
+    st.one_of(st.text(max_size=20), st.integers(), st.none(), st.lists(st.text(max_size=5))),
+))
+def test_any_record_is_an_order_or_an_order_error(record: dict[str, object]) -> None:
+    try:
+        order = order_from_record(record)
+    except OrderError:
+        return
+    assert order.status in STATUSES and order.items and (order.phone or order.email)

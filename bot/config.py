@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
+from bot.rewards_settings import RewardsSettings, read_rewards
 
 T = TypeVar("T")
 LANGUAGES = ("zh-Hans", "zh-Hant", "en")
@@ -173,6 +174,7 @@ class Config:
     knowledge_base: KnowledgeBaseSettings = field(default_factory=KnowledgeBaseSettings)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
     platforms: Mapping[str, Any] = field(default_factory=dict)
+    rewards: RewardsSettings = field(default_factory=RewardsSettings)
     base_dir: Path = field(default_factory=Path.cwd)
 
     def resolve(self, path: str) -> Path:
@@ -277,6 +279,7 @@ def parse_config(
         "knowledge_base",
         "outbox",
         "platforms",
+        "rewards",
     ]
     readers = {name: section(name) for name in names}
     bot = _read_bot(readers["bot"])
@@ -285,6 +288,7 @@ def parse_config(
     knowledge_base = _read_knowledge_base(readers["knowledge_base"])
     outbox = _read_outbox(readers["outbox"])
     platforms = _read_platforms(readers["platforms"])
+    rewards = read_rewards(readers["rewards"])
     for name, reader in readers.items():
         if name != "platforms":
             reader.finish()
@@ -307,6 +311,7 @@ def parse_config(
         knowledge_base=knowledge_base,
         outbox=outbox,
         platforms=platforms,
+        rewards=rewards,
         base_dir=base_dir or Path.cwd(),
     )
 

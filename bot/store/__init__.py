@@ -11,6 +11,7 @@ from bot.store.dead_letters import DeadLetters
 from bot.store.deliveries import Deliveries
 from bot.store.kb import KnowledgeBaseStore
 from bot.store.kv import KeyValues
+from bot.store.loyalty import Loyalty
 from bot.store.outbox import OutboxRows
 from bot.store.schema import ensure_schema
 from bot.store.state import States
@@ -29,6 +30,7 @@ class Store:
         self.outbox = OutboxRows(db)
         self.kb = KnowledgeBaseStore(db)
         self.kv = KeyValues(db)
+        self.loyalty = Loyalty(db)
         self.schema_version = 0
 
     def is_reachable(self) -> bool:

@@ -134,6 +134,9 @@ async def test_tier_upgrade_is_announced_once(rewards_bot: Bot) -> None:
     first = (await chat.say("积分"))[0].text
     assert "恭喜升级为银粉" in first and "1.2 倍" in first
     assert "恭喜升级" not in (await chat.say("积分"))[0].text
+    loyalty, now = rewards_bot.store.loyalty, rewards_bot.clock.now()
+    assert loyalty.earn(customer_id, 100, "order", "A2", "order:A2", now) == 120  # Silver: 1.2×
+    assert loyalty.earn(customer_id, 100, "order", "A2", "order:A2", now) == 0  # key used
 
 
 async def test_leaderboard_masks_names_and_shows_my_rank(rewards_bot: Bot) -> None:

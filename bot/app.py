@@ -103,6 +103,7 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
     store = store or open_store(config.resolve(config.store.path))
     seed_knowledge_base(config, store, clock)
     seed_orders(config, store, clock)
+    store.loyalty.configure(config.rewards, config.bot.zone, config.resolve, clock.now())
     texts = load_texts(config.resolve(config.knowledge_base.path))
     faqs = FaqIndex(store.kb)
     faqs.refresh()

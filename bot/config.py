@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
+from bot.rewards_settings import RewardsSettings, read_rewards
 
 T = TypeVar("T")
 LANGUAGES = ("zh-Hans", "zh-Hant", "en")
@@ -206,6 +207,7 @@ class Config:
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
     platforms: Mapping[str, Any] = field(default_factory=dict)
     orders: OrdersSettings = field(default_factory=OrdersSettings)
+    rewards: RewardsSettings = field(default_factory=RewardsSettings)
     base_dir: Path = field(default_factory=Path.cwd)
 
     def resolve(self, path: str) -> Path:
@@ -365,6 +367,7 @@ def parse_config(
         "outbox",
         "platforms",
         "orders",
+        "rewards",
     ]
     readers = {name: section(name) for name in names}
     bot = _read_bot(readers["bot"])
@@ -374,6 +377,7 @@ def parse_config(
     outbox = _read_outbox(readers["outbox"])
     platforms = _read_platforms(readers["platforms"])
     orders = _read_orders(readers["orders"])
+    rewards = read_rewards(readers["rewards"])
     for name, reader in readers.items():
         if name != "platforms":
             reader.finish()
@@ -397,6 +401,7 @@ def parse_config(
         outbox=outbox,
         platforms=platforms,
         orders=orders,
+        rewards=rewards,
         base_dir=base_dir or Path.cwd(),
     )
 

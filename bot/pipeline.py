@@ -134,7 +134,7 @@ class Pipeline:
         language = detect_language(message.text, "") if message.text else ""
         customer = self.store.customers.resolve(
             message.platform, message.user_id, now, display_name=message.display_name,
-            language=language or None,
+            language=language or None, default_language=self.config.bot.default_language,
             inbound=message.kind is not MessageKind.EVENT
             or message.event not in (Event.UNFOLLOW, Event.BLOCKED),
         )

@@ -6,11 +6,12 @@ from collections.abc import Mapping
 
 from bot.context import Action
 from bot.router import Route
-from handlers import fallback, faq, feedback, orders, reaction, welcome
+from handlers import fallback, faq, feedback, orders, reaction, rewards, welcome
 
 # Dispatch order (architecture.md): admin → handoff → open flow → events/commands → FAQ → fallback.
 ROUTES: tuple[Route, ...] = (
     orders.FLOW_ROUTE,
+    rewards.ROUTE,
     welcome.ROUTE,
     reaction.ROUTE,
     feedback.ROUTE,
@@ -23,4 +24,5 @@ ROUTES: tuple[Route, ...] = (
 ACTIONS: Mapping[str, Action] = {
     "orders.lookup": orders.lookup_action,
     "orders.list": orders.list_action,
+    **rewards.ACTIONS,
 }

@@ -13,6 +13,7 @@ from bot.store.feedback import Feedback
 from bot.store.kb import KnowledgeBaseStore
 from bot.store.kb_review import ReviewQueue
 from bot.store.kv import KeyValues
+from bot.store.loyalty import Loyalty
 from bot.store.orders import Orders
 from bot.store.outbox import OutboxRows
 from bot.store.schema import ensure_schema
@@ -35,6 +36,7 @@ class Store:
         self.feedback = Feedback(db)
         self.kv = KeyValues(db)
         self.orders = Orders(db)
+        self.loyalty = Loyalty(db)
         self.schema_version = 0
 
     def is_reachable(self) -> bool:

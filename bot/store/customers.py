@@ -19,7 +19,7 @@ class Customers:
 
     def resolve(
         self, platform: str, user_id: str, now: datetime, *, display_name: str = "",
-        language: str | None = None, inbound: bool = True,
+        language: str | None = None, inbound: bool = True, default_language: str = "zh-Hans",
     ) -> Customer:
         """The customer behind an identity, created on first contact; records the inbound time."""
         customer_id = None
@@ -37,7 +37,9 @@ class Customers:
                 [platform, user_id],
             )
         if customer_id is None:
-            customer_id = self._create(platform, user_id, now, display_name, language, inbound)
+            customer_id = self._create(
+                platform, user_id, now, display_name, language or default_language, inbound
+            )
         customer = self.get(customer_id)
         assert customer is not None
         if language and customer.language != language:

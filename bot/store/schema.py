@@ -8,6 +8,7 @@ from collections.abc import Callable
 from bot.clock import iso
 from bot.store.database import Database
 from bot.store.kb_tables import create_kb_tools_tables
+from bot.store.loyalty_schema import migrate_loyalty
 from bot.store.orders import migrate_orders
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ def _foundation(db: Database) -> None:
 MIGRATIONS: list[Migration] = [
     ("0001_foundation", _foundation),
     ("0005_orders", migrate_orders),
+    ("0006_loyalty", migrate_loyalty),
     ("0008_kb_tools", create_kb_tools_tables),
 ]
 

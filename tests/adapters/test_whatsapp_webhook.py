@@ -99,8 +99,11 @@ def harness_for(
 ) -> Callable[..., Any]:
     async def make(**extra: Any) -> Harness:
         outbox = extra.pop("outbox", {})
+        # No welcome gift: a first WhatsApp message would get it as an extra send, and these
+        # tests are about the adapter (tests/handlers/test_referral.py covers the gift).
         config = make_config(
-            platforms={"whatsapp": settings_table(graph.url, **extra)}, env=ENV, outbox=outbox
+            platforms={"whatsapp": settings_table(graph.url, **extra)}, env=ENV, outbox=outbox,
+            rewards={"follow_bonus": 0},
         )
         bot = build_bot(config)
         client = await aiohttp_client(create_app(bot))

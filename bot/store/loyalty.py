@@ -1,0 +1,380 @@
+"""The points ledger: append-only rows, balances derived from them, tiers, expiry, leaderboard.
+
+A customer merged into another (identity linking) keeps its rows; every query runs over the
+account: the surviving customer plus everyone merged into it (`loyalty_merges`).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.clock import iso, parse_iso
+from bot.rewards_settings import TIERS, RewardsSettings
+from bot.store.catalogue import Catalogue
+from bot.store.checkins import Checkins
+from bot.store.database import Database
+from bot.store.links import Links
+from bot.store.referrals import Referrals
+
+# Rows that move points without anyone earning them: they count for neither tier nor leaderboard.
+NOT_EARNED = ("correction", "refund")
+EXPIRE = "expire"
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    """One row of the ledger."""
+
+    id: int
+    customer_id: str
+    points: int
+    reason: str
+    reference: str
+    key: str
+    created_at: datetime
+    expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Expiring:
+    """Points that will expire at one moment unless spent first."""
+
+    points: int
+    expires_at: datetime
+
+
+@dataclass(slots=True)
+class _Lot:
+    id: int
+    expires_at: str | None
+    remaining: int
+
+    def order(self) -> tuple[bool, str, int]:
+        # Oldest-expiring first; points that never expire are spent last.
+        return (self.expires_at is None, self.expires_at or "", self.id)
+
+
+def _entry(row: dict[str, object]) -> LedgerEntry:
+    expires = row["expires_at"]
+    return LedgerEntry(
+        id=int(str(row["id"])), customer_id=str(row["customer_id"]),
+        points=int(str(row["points"])), reason=str(row["reason"]),
+        reference=str(row["reference"]), key=str(row["idempotency_key"]),
+        created_at=parse_iso(str(row["created_at"])),
+        expires_at=parse_iso(str(expires)) if expires else None,
+    )
+
+
+def _marks(values: list[str]) -> str:
+    return ", ".join("?" for _ in values)
+
+
+class Loyalty:
+    """The ledger and what is derived from it; other features call award/deduct/balance/tier."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.rules = RewardsSettings()
+        self.zone = ZoneInfo("Asia/Shanghai")
+        self.checkins = Checkins(db, self)
+        self.referrals = Referrals(db, self)
+        self.links = Links(db, self)
+        self.catalogue = Catalogue(db, self)
+
+    def configure(
+        self, rules: RewardsSettings, zone: ZoneInfo, resolve: Callable[[str], Path],
+        now: datetime,
+    ) -> None:
+        """Adopt the configured rules and fill the catalogue's stock of codes."""
+        self.rules = rules
+        self.zone = zone
+        self.catalogue.stock(rules.catalogue, resolve, now)
+
+    # Accounts ---------------------------------------------------------------------------
+
+    def root(self, customer_id: str) -> str:
+        """The customer that holds the account a (possibly merged) customer belongs to."""
+        survivor = self.db.scalar(
+            "SELECT survivor_id FROM loyalty_merges WHERE absorbed_id = ?", [customer_id]
+        )
+        return str(survivor) if survivor else customer_id
+
+    def members(self, customer_id: str) -> list[str]:
+        """Every customer id whose rows make up this customer's account."""
+        root = self.root(customer_id)
+        merged = self.db.query(
+            "SELECT absorbed_id FROM loyalty_merges WHERE survivor_id = ? ORDER BY absorbed_id",
+            [root],
+        )
+        return [root, *(str(row["absorbed_id"]) for row in merged)]
+
+    def merge(self, survivor_id: str, absorbed_id: str, now: datetime) -> bool:
+        """Make two accounts one (False if they already are); rows stay where they were."""
+        survivor, absorbed = self.root(survivor_id), self.root(absorbed_id)
+        if survivor == absorbed:
+            return False
+        with self.db.transaction():
+            self.expire(survivor, now)
+            self.expire(absorbed, now)
+            self.db.execute(
+                "UPDATE loyalty_merges SET survivor_id = ? WHERE survivor_id = ?",
+                [survivor, absorbed],
+            )
+            self.db.execute(
+                "INSERT INTO loyalty_merges (absorbed_id, survivor_id, merged_at)"
+                " VALUES (?, ?, ?)",
+                [absorbed, survivor, iso(now)],
+            )
+            self.db.execute(
+                "INSERT OR IGNORE INTO leaderboard_optouts (customer_id, created_at)"
+                " SELECT ?, created_at FROM leaderboard_optouts WHERE customer_id = ?",
+                [survivor, absorbed],
+            )
+        return True
+
+    # Changing points --------------------------------------------------------------------
+
+    def award(
+        self, customer_id: str, points: int, reason: str, reference: str, key: str,
+        now: datetime,
+    ) -> bool:
+        """Credit points; False if `key` was used before (nothing changes then)."""
+        if points <= 0:
+            raise ValueError("award needs a positive number of points")
+        root = self.root(customer_id)
+        with self.db.transaction():
+            self.expire(root, now)
+            return self._insert(root, points, reason, reference, key, now, self.expiry_of(now))
+
+    def award_once(
+        self, customer_id: str, points: int, reason: str, reference: str, key: str,
+        now: datetime,
+    ) -> bool:
+        """Credit points only if the account never had a row for `reason` (e.g. a welcome gift)."""
+        with self.db.transaction():
+            if self.has_reason(customer_id, reason):
+                return False
+            return self.award(customer_id, points, reason, reference, key, now)
+
+    def earn(
+        self, customer_id: str, base_points: int, reason: str, reference: str, key: str,
+        now: datetime,
+    ) -> int:
+        """Credit points times the tier multiplier; the points credited (0: key used)."""
+        points = round(base_points * self.rules.multiplier(self.tier(customer_id, now)))
+        if points <= 0:
+            return 0
+        return points if self.award(customer_id, points, reason, reference, key, now) else 0
+
+    def deduct(
+        self, customer_id: str, points: int, reason: str, reference: str, key: str,
+        now: datetime,
+    ) -> bool:
+        """Debit points; False if the balance is too low or `key` was used before."""
+        if points <= 0:
+            raise ValueError("deduct needs a positive number of points")
+        root = self.root(customer_id)
+        with self.db.transaction():
+            if self.has_key(key) or self.balance(root, now) < points:
+                return False
+            return self._insert(root, -points, reason, reference, key, now, None)
+
+    def _insert(
+        self, customer_id: str, points: int, reason: str, reference: str, key: str,
+        now: datetime, expires_at: datetime | None,
+    ) -> bool:
+        cursor = self.db.execute(
+            "INSERT OR IGNORE INTO ledger (customer_id, points, reason, reference,"
+            " idempotency_key, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [customer_id, points, reason, reference, key, iso(now),
+             iso(expires_at) if expires_at else None],
+        )
+        return cursor.rowcount == 1
+
+    def has_key(self, key: str) -> bool:
+        """Whether a row with this idempotency key exists."""
+        return self.db.scalar("SELECT 1 FROM ledger WHERE idempotency_key = ?", [key]) is not None
+
+    def expiry_of(self, earned_at: datetime) -> datetime | None:
+        """When points earned at `earned_at` expire under the configured policy."""
+        local = earned_at.astimezone(self.zone)
+        if self.rules.points_expiry == "next_year_end":
+            end = datetime.combine(local.date().replace(year=local.year + 2, month=1, day=1),
+                                   time(), self.zone)
+            return end.astimezone(earned_at.tzinfo)
+        if self.rules.points_expiry == "months":
+            months = local.month - 1 + self.rules.expiry_months
+            year, month = local.year + months // 12, months % 12 + 1
+            day = min(local.day, calendar.monthrange(year, month)[1])
+            return local.replace(year=year, month=month, day=day).astimezone(earned_at.tzinfo)
+        return None
+
+    # Reading the ledger -----------------------------------------------------------------
+
+    def _rows(self, customer_id: str) -> list[dict[str, object]]:
+        members = self.members(customer_id)
+        return list(self.db.query(
+            f"SELECT * FROM ledger WHERE customer_id IN ({_marks(members)}) ORDER BY id",
+            members,
+        ))
+
+    def _lots(self, rows: list[dict[str, object]]) -> list[_Lot]:
+        """Replay the rows: what is left of each credit after spending oldest-expiring first."""
+        lots: dict[int, _Lot] = {}
+        for row in rows:
+            points = int(str(row["points"]))
+            if points > 0:
+                expires = row["expires_at"]
+                lots[int(str(row["id"]))] = _Lot(
+                    int(str(row["id"])), str(expires) if expires else None, points
+                )
+                continue
+            needed = -points
+            named = lots.get(int(str(row["reference"]) or 0)) if row["reason"] == EXPIRE else None
+            if named is not None:
+                taken = min(needed, named.remaining)
+                named.remaining -= taken
+                needed -= taken
+            at = str(row["created_at"])
+            live = sorted(
+                (lot for lot in lots.values()
+                 if lot.remaining > 0 and (lot.expires_at is None or lot.expires_at > at)),
+                key=_Lot.order,
+            )
+            # A merged account may replay a spend against credits that had expired; use them
+            # only if nothing else is left, so the lots always add up to the sum.
+            rest = sorted((lot for lot in lots.values() if lot.remaining > 0), key=_Lot.order)
+            for lot in [*live, *rest]:
+                if needed == 0:
+                    break
+                taken = min(needed, lot.remaining)
+                lot.remaining -= taken
+                needed -= taken
+        return [lot for lot in lots.values() if lot.remaining > 0]
+
+    def expire(self, customer_id: str, now: datetime) -> int:
+        """Write an 'expire' row for every credit past its expiry; the points expired."""
+        with self.db.transaction():
+            rows = self._rows(customer_id)
+            if not rows:
+                return 0
+            root = self.root(customer_id)
+            last = int(str(rows[-1]["id"]))
+            expired = 0
+            for lot in self._lots(rows):
+                if lot.expires_at is not None and lot.expires_at <= iso(now):
+                    self._insert(root, -lot.remaining, EXPIRE, str(lot.id),
+                                 f"expire:{lot.id}:{last}", now, None)
+                    expired += lot.remaining
+            return expired
+
+    def balance(self, customer_id: str, now: datetime) -> int:
+        """Points available now: the sum of the account's rows once expired credits are written."""
+        with self.db.transaction():
+            self.expire(customer_id, now)
+            return self.ledger_sum(customer_id)
+
+    def ledger_sum(self, customer_id: str) -> int:
+        """The plain sum of the account's rows."""
+        members = self.members(customer_id)
+        return int(self.db.scalar(
+            "SELECT coalesce(sum(points), 0) FROM ledger"
+            f" WHERE customer_id IN ({_marks(members)})",
+            members,
+        ))
+
+    def expiring(self, customer_id: str, now: datetime, within: timedelta) -> list[Expiring]:
+        """Points that expire between now and now + within, soonest first."""
+        until = iso(now + within)
+        by_moment: dict[str, int] = {}
+        for lot in self._lots(self._rows(customer_id)):
+            if lot.expires_at is not None and iso(now) < lot.expires_at <= until:
+                by_moment[lot.expires_at] = by_moment.get(lot.expires_at, 0) + lot.remaining
+        return [Expiring(points, parse_iso(at)) for at, points in sorted(by_moment.items())]
+
+    def history(self, customer_id: str, limit: int = 10) -> list[LedgerEntry]:
+        """The account's most recent rows, newest first."""
+        members = self.members(customer_id)
+        rows = self.db.query(
+            f"SELECT * FROM ledger WHERE customer_id IN ({_marks(members)})"
+            " ORDER BY id DESC LIMIT ?",
+            [*members, limit],
+        )
+        return [_entry(row) for row in rows]
+
+    def has_reason(self, customer_id: str, reason: str) -> bool:
+        """Whether the account ever had a row for this reason (e.g. the follow bonus)."""
+        members = self.members(customer_id)
+        return self.db.scalar(
+            f"SELECT 1 FROM ledger WHERE customer_id IN ({_marks(members)}) AND reason = ?"
+            " LIMIT 1",
+            [*members, reason],
+        ) is not None
+
+    def earned(self, customer_id: str, since: datetime, until: datetime | None = None) -> int:
+        """Points earned (credits that count for tiers) from `since` up to `until`."""
+        members = self.members(customer_id)
+        return int(self.db.scalar(
+            f"SELECT coalesce(sum(points), 0) FROM ledger WHERE customer_id IN ({_marks(members)})"
+            f" AND points > 0 AND reason NOT IN ({_marks(list(NOT_EARNED))})"
+            " AND created_at >= ? AND created_at < ?",
+            [*members, *NOT_EARNED, iso(since), iso(until) if until else "9999"],
+        ))
+
+    def tier_points(self, customer_id: str, now: datetime) -> int:
+        """Points earned in the rolling tier period ending now."""
+        return self.earned(customer_id, now - timedelta(days=self.rules.tier_period_days))
+
+    def tier(self, customer_id: str, now: datetime) -> str:
+        """'bronze', 'silver' or 'gold' by points earned in the rolling period."""
+        points = self.tier_points(customer_id, now)
+        return [tier for tier in TIERS if points >= self.rules.threshold(tier)][-1]
+
+    # Leaderboard ------------------------------------------------------------------------
+
+    def month_start(self, now: datetime) -> datetime:
+        """The start of the current calendar month in the brand's time zone."""
+        local = now.astimezone(self.zone)
+        return datetime.combine(local.date().replace(day=1), time(), self.zone)
+
+    def ranking(self, now: datetime) -> list[tuple[str, int]]:
+        """Accounts by points earned this month (opted-out accounts left out), best first."""
+        rows = self.db.query(
+            "SELECT coalesce(m.survivor_id, l.customer_id) AS account, sum(l.points) AS earned"
+            " FROM ledger l LEFT JOIN loyalty_merges m ON m.absorbed_id = l.customer_id"
+            f" WHERE l.points > 0 AND l.reason NOT IN ({_marks(list(NOT_EARNED))})"
+            " AND l.created_at >= ? AND l.created_at <= ?"
+            " GROUP BY account ORDER BY earned DESC, min(l.id)",
+            [*NOT_EARNED, iso(self.month_start(now)), iso(now)],
+        )
+        hidden = {
+            str(row["customer_id"])
+            for row in self.db.query("SELECT customer_id FROM leaderboard_optouts")
+        }
+        return [
+            (str(row["account"]), int(row["earned"]))
+            for row in rows if str(row["account"]) not in hidden
+        ]
+
+    def set_leaderboard_visible(self, customer_id: str, visible: bool, now: datetime) -> None:
+        """Opt an account out of (or back into) the leaderboard."""
+        root = self.root(customer_id)
+        if visible:
+            self.db.execute("DELETE FROM leaderboard_optouts WHERE customer_id = ?", [root])
+        else:
+            self.db.execute(
+                "INSERT OR IGNORE INTO leaderboard_optouts (customer_id, created_at)"
+                " VALUES (?, ?)",
+                [root, iso(now)],
+            )
+
+    def is_leaderboard_visible(self, customer_id: str) -> bool:
+        """Whether the account shows on the leaderboard."""
+        return self.db.scalar(
+            "SELECT 1 FROM leaderboard_optouts WHERE customer_id = ?", [self.root(customer_id)]
+        ) is None

@@ -151,6 +151,7 @@ class Pipeline:
         ctx = Context(
             store=self.store, config=self.config, faqs=self.faqs, texts=self.texts,
             clock=self.clock, customer=customer, language=language, actions=self.actions,
+            adapters=self.adapters,
         )
         routed = await self.router.dispatch(message, ctx)
         return self._finish(message, customer, routed.replies, routed.route, ticket)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from bot.clock import iso
 from bot.store.database import Database
+from bot.store.staff import migrate_staff
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,7 @@ def _foundation(db: Database) -> None:
 # Append new migrations at the end; never edit or reorder one that has shipped.
 MIGRATIONS: list[Migration] = [
     ("0001_foundation", _foundation),
+    ("0007_staff", migrate_staff),
 ]
 
 

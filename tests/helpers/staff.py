@@ -1,0 +1,46 @@
+"""Staff test setup: members of each role, a staff chat, a fixed clock, and outbox reading."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.app import Bot, build_bot
+from bot.clock import FixedClock
+from bot.config import Config
+
+# Monday 2026-11-23 11:00 in Shanghai: inside the default business hours.
+ON_DUTY = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
+STAFF: dict[str, Any] = {
+    "chat": "console:agent",
+    "members": {
+        "console:admin": "admin",
+        "console:editor": "editor",
+        "console:agent": "agent",
+        "console:agent2": "agent",
+    },
+}
+
+
+def staff_config(make_config: Callable[..., Config], **tables: Any) -> Config:
+    """The test config with staff of every role and the staff chat on the console."""
+    return make_config(staff={**STAFF, **tables.pop("staff", {})}, **tables)
+
+
+async def started(config: Config, moment: datetime = ON_DUTY) -> Bot:
+    """A started bot whose clock stands still at `moment`."""
+    bot = build_bot(config, clock=FixedClock(moment))
+    await bot.start()
+    return bot
+
+
+def sent(bot: Bot, platform: str | None = None, chat_id: str | None = None) -> list[str]:
+    """Texts of outbox rows, oldest first, optionally to one platform / chat."""
+    rows = reversed(bot.store.outbox.list(limit=10_000))
+    return [
+        str(row.request.body.get("text", ""))
+        for row in rows
+        if (platform is None or row.request.platform == platform)
+        and (chat_id is None or row.request.chat_id == chat_id)
+    ]

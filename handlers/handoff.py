@@ -220,7 +220,7 @@ async def request(message: Message, ctx: Context) -> list[Reply]:
         ]
     room = staff_chat(ctx)
     if room is not None:
-        who = message.display_name or ctx.customer.display_name or ctx.customer.id
+        who = message.display_name or ctx.customer.display_name or message.user_id
         lines = [
             f"🔔 #{handoff.id} {who} ({message.platform}:{message.user_id}, customer"
             f" {ctx.customer.id}) asks for a person.",
@@ -256,7 +256,7 @@ async def handle(message: Message, ctx: Context, found: Found) -> list[Reply]:
         return [Reply(text=text, to=customer_address(handoff))]
     # forward: the customer's own message goes to the agent; the bot says nothing.
     agent = agent_address(ctx, handoff)
-    who = message.display_name or ctx.customer.display_name or ctx.customer.id
+    who = message.display_name or ctx.customer.display_name or message.user_id
     content = message.text or f"[{message.kind.value}]"
     return [Reply(text=f"#{handoff.id} {who}: {content}", to=agent)] if agent else []
 

@@ -1,4 +1,4 @@
-"""Staff commands: no power for customers, roles, strict parsing, private chats, KB edits, audit."""
+"""Staff commands: no power for customers, roles, strict parsing, private chats, KB, audit."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from bot.app import Bot
 from bot.config import Config
 from bot.errors import ConfigError
 from tests.helpers.chat import Chat
-from tests.helpers.staff import started, staff_config
+from tests.helpers.staff import staff_config, started, stop
 
 FALLBACK_EN = "Sorry, I didn't quite catch that"
 
@@ -24,7 +24,7 @@ def config(make_config: Callable[..., Config]) -> Config:
 async def bot(config: Config) -> AsyncIterator[Bot]:
     instance = await started(config)
     yield instance
-    await instance.stop()
+    await stop(instance)
 
 
 def staff(bot: Bot, name: str) -> Chat:
@@ -145,12 +145,13 @@ async def test_kb_add_then_a_customer_gets_the_new_answer(bot: Bot) -> None:
     customer = Chat(bot, user_id="tea-lover")
     question = "你们的茶叶可以寄到南极科考站吗"
     assert "南极" not in (await customer.say(question))[0].text
-    added = await staff(bot, "editor").say(f"/kb add {question} | 可以的，南极科考站也包邮，约 60 天送达。")
+    answer = "可以的，南极科考站也包邮，约 60 天送达。"
+    added = await staff(bot, "editor").say(f"/kb add {question} | {answer}")
     assert added[0].text.startswith("Added staff-0001 [zh-Hans]")
     replies = await customer.say(question)
-    assert replies[0].text == "可以的，南极科考站也包邮，约 60 天送达。"
+    assert replies[0].text == answer
     faq = bot.store.kb.get("staff-0001")
-    assert faq is not None and dict(faq.answers) == {"zh-Hans": "可以的，南极科考站也包邮，约 60 天送达。"}
+    assert faq is not None and dict(faq.answers) == {"zh-Hans": answer}
     [entry] = bot.store.staff.recent_audit()
     assert (entry.staff, entry.role, entry.action, entry.target) == (
         "console:editor", "editor", "kb.add", "staff-0001",
@@ -239,7 +240,7 @@ async def test_confirm_codes_belong_to_one_admin_and_work_once(
         assert first[0].text.startswith("Broadcast 1 queued")
         assert "No pending change" in (await admin.say(f"/confirm {code}"))[0].text
     finally:
-        await bot.stop()
+        await stop(bot)
 
 
 @pytest.mark.parametrize(

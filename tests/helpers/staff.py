@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.app import Bot, build_bot
-from bot.clock import FixedClock
+from bot.clock import Clock, FixedClock
 from bot.config import Config
 
 # Monday 2026-11-23 11:00 in Shanghai: inside the default business hours.
@@ -28,11 +30,22 @@ def staff_config(make_config: Callable[..., Config], **tables: Any) -> Config:
     return make_config(staff={**STAFF, **tables.pop("staff", {})}, **tables)
 
 
-async def started(config: Config, moment: datetime = ON_DUTY) -> Bot:
-    """A started bot whose clock stands still at `moment`."""
-    bot = build_bot(config, clock=FixedClock(moment))
+async def started(config: Config, moment: datetime | None = ON_DUTY) -> Bot:
+    """A started bot whose clock stands still at `moment` (None: the real clock)."""
+    bot = build_bot(config, clock=FixedClock(moment) if moment else Clock())
     await bot.start()
     return bot
+
+
+async def stop(bot: Bot) -> None:
+    """Stop a bot, cancelling its outbox task again if the first cancel was swallowed.
+
+    Python 3.11's asyncio.wait_for can swallow a cancel that arrives as its inner future
+    completes (the outbox's wake-up event, just set by a relay); the outbox loop then goes on.
+    """
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(asyncio.shield(bot.outbox.stop()), 1.0)
+    await bot.stop()
 
 
 def sent(bot: Bot, platform: str | None = None, chat_id: str | None = None) -> list[str]:

@@ -165,6 +165,31 @@ class OutboxSettings:
     lease_seconds: float = 60.0
 
 
+STAFF_ROLES = ("agent", "editor", "admin")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True, slots=True)
+class StaffSettings:
+    """Who runs the bot from the chat apps, and where they hear about handoffs."""
+
+    members: Mapping[str, str] = field(default_factory=dict)  # "platform:user_id" -> role
+    chat: str = ""  # "platform:chat_id" of the staff chat; empty: no notifications
+    confirm_points_above: int = 500  # grants above this many points need /confirm
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffSettings:
+    """When people are on duty and how a conversation reaches them."""
+
+    opens: str = "09:00"  # business hours in the brand's time zone
+    closes: str = "22:00"
+    days: tuple[str, ...] = WEEKDAYS
+    idle_timeout_minutes: int = 30
+    transcript_lines: int = 8
+    triggers: tuple[str, ...] = ("人工", "转人工", "人工客服", "真人", "human", "agent")
+
+
 @dataclass(frozen=True, slots=True)
 class OrdersHttpSettings:
     """The shop's own order API, for `[orders] source = "http"`."""
@@ -208,6 +233,8 @@ class Config:
     platforms: Mapping[str, Any] = field(default_factory=dict)
     orders: OrdersSettings = field(default_factory=OrdersSettings)
     rewards: RewardsSettings = field(default_factory=RewardsSettings)
+    staff: StaffSettings = field(default_factory=StaffSettings)
+    handoff: HandoffSettings = field(default_factory=HandoffSettings)
     base_dir: Path = field(default_factory=Path.cwd)
 
     def resolve(self, path: str) -> Path:
@@ -330,6 +357,63 @@ def _read_orders(table: TableReader) -> OrdersSettings:
     )
 
 
+def _read_staff(table: TableReader) -> StaffSettings:
+    defaults = StaffSettings()
+    members_table = table.subtable("members")
+    members: dict[str, str] = {}
+    for identity in members_table.table:
+        role = members_table.string(identity, choices=STAFF_ROLES)
+        platform, _, user_id = identity.partition(":")
+        if not platform or not user_id:
+            members_table.problem(identity, "must be written as \"platform:user_id\"")
+        elif platform == "web":
+            # Web chat ids are chosen by the browser, so anyone could claim one.
+            members_table.problem(identity, "web chat identities cannot be staff")
+        elif role:
+            members[identity] = role
+    members_table.finish()
+    chat = table.string("chat", defaults.chat)
+    if chat and (":" not in chat or not chat.partition(":")[2]):
+        table.problem("chat", "must be written as \"platform:chat_id\"")
+    return StaffSettings(
+        members=members,
+        chat=chat,
+        confirm_points_above=table.integer(
+            "confirm_points_above", defaults.confirm_points_above, minimum=0
+        ),
+    )
+
+
+def _clock_time(table: TableReader, key: str, default: str) -> str:
+    value = table.string(key, default)
+    hours, _, minutes = value.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and int(hours) <= 24 and int(minutes) < 60):
+        table.problem(key, f"must be a time like 09:00, got {value!r}")
+        return default
+    return f"{int(hours):02d}:{int(minutes):02d}"
+
+
+def _read_handoff(table: TableReader) -> HandoffSettings:
+    defaults = HandoffSettings()
+    days = table.strings("days", defaults.days)
+    unknown = [day for day in days if day not in WEEKDAYS]
+    if unknown:
+        table.problem("days", f"unknown days {', '.join(unknown)} (use {', '.join(WEEKDAYS)})")
+        days = defaults.days
+    words = table.strings("triggers", defaults.triggers)
+    triggers = tuple(word.strip().casefold() for word in words)
+    return HandoffSettings(
+        opens=_clock_time(table, "opens", defaults.opens),
+        closes=_clock_time(table, "closes", defaults.closes),
+        days=days,
+        idle_timeout_minutes=table.integer(
+            "idle_timeout_minutes", defaults.idle_timeout_minutes, minimum=1
+        ),
+        transcript_lines=table.integer("transcript_lines", defaults.transcript_lines, minimum=0),
+        triggers=tuple(word for word in triggers if word),
+    )
+
+
 def _read_platforms(table: TableReader) -> dict[str, Any]:
     from bot.adapters import ADAPTERS
 
@@ -368,6 +452,8 @@ def parse_config(
         "platforms",
         "orders",
         "rewards",
+        "staff",
+        "handoff",
     ]
     readers = {name: section(name) for name in names}
     bot = _read_bot(readers["bot"])
@@ -378,6 +464,8 @@ def parse_config(
     platforms = _read_platforms(readers["platforms"])
     orders = _read_orders(readers["orders"])
     rewards = read_rewards(readers["rewards"])
+    staff = _read_staff(readers["staff"])
+    handoff = _read_handoff(readers["handoff"])
     for name, reader in readers.items():
         if name != "platforms":
             reader.finish()
@@ -402,6 +490,8 @@ def parse_config(
         platforms=platforms,
         orders=orders,
         rewards=rewards,
+        staff=staff,
+        handoff=handoff,
         base_dir=base_dir or Path.cwd(),
     )
 

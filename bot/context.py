@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.adapters.base import Adapter
 from bot.clock import Clock
 from bot.config import Config
 from bot.faq_index import FaqIndex
@@ -29,6 +30,7 @@ class Context:
     customer: Customer
     language: str
     actions: Mapping[str, Action] = field(default_factory=dict)
+    adapters: Mapping[str, Adapter] = field(default_factory=dict)  # to check messaging windows
     extras: dict[str, Any] = field(default_factory=dict)
 
     def now(self) -> datetime:

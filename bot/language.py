@@ -13,9 +13,9 @@ ENGLISH = "en"
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
-# Order numbers, tracking numbers, emails and /commands are not words: they say nothing about
-# the language a customer writes in.
-_CODE = re.compile(r"\S*[\d@]\S*|(?<!\S)/\S+")
+# Order numbers, tracking numbers, emails, /commands and referral codes (ref_…) are not words:
+# they say nothing about the language a customer writes in.
+_CODE = re.compile(r"\S*[\d@]\S*|(?<!\S)/\S+|(?<![A-Za-z])ref_\w+", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)

@@ -159,6 +159,7 @@ class Pipeline:
             store=self.store, config=self.config, faqs=self.faqs, texts=self.texts,
             clock=self.clock, customer=customer, language=language, actions=self.actions,
             extras=dict(self.extras),
+            adapters=self.adapters,
         )
         routed = await self.router.dispatch(message, ctx)
         return self._finish(message, customer, routed.replies, routed.route, ticket)

@@ -6,13 +6,27 @@ from collections.abc import Mapping
 
 from bot.context import Action
 from bot.router import Route
-from handlers import fallback, faq, feedback, orders, reaction, rewards, welcome
+from handlers import (
+    admin,
+    fallback,
+    faq,
+    feedback,
+    handoff,
+    orders,
+    reaction,
+    rewards,
+    subscription,
+    welcome,
+)
 
 # Dispatch order (architecture.md): admin → handoff → open flow → events/commands → FAQ → fallback.
 ROUTES: tuple[Route, ...] = (
+    admin.ROUTE,
+    handoff.ROUTE,
     orders.FLOW_ROUTE,
     rewards.ROUTE,
     welcome.ROUTE,
+    subscription.ROUTE,
     reaction.ROUTE,
     feedback.ROUTE,
     orders.ROUTE,
@@ -24,5 +38,6 @@ ROUTES: tuple[Route, ...] = (
 ACTIONS: Mapping[str, Action] = {
     "orders.lookup": orders.lookup_action,
     "orders.list": orders.list_action,
+    "handoff.request": handoff.request,
     **rewards.ACTIONS,
 }

@@ -77,3 +77,13 @@ async def test_a_photo_caption_is_read_as_a_question(chat: Chat) -> None:
     assert "16:00" in replies[0].text
     bare = await chat.send(chat.message("", kind=MessageKind.IMAGE, media=Media("media-2")))
     assert "text" in bare[0].text  # the polite "we can only read text" answer
+
+
+def test_codes_and_commands_do_not_decide_the_language() -> None:
+    from bot.language import detect_language
+
+    assert detect_language("ref_ABCDEF", "zh-Hans") == "zh-Hans"
+    assert detect_language("/checkin", "zh-Hans") == "zh-Hans"
+    assert detect_language("CL2611180001", "zh-Hans") == "zh-Hans"
+    assert detect_language("where is CL2611180001", "zh-Hans") == "en"
+    assert detect_language("我的订单 CL2611180001", "en") == "zh-Hans"

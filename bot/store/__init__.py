@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.store.broadcasts import Broadcasts
 from bot.store.conversations import Conversations
 from bot.store.customers import Customers
 from bot.store.database import Database
 from bot.store.dead_letters import DeadLetters
 from bot.store.deliveries import Deliveries
 from bot.store.feedback import Feedback
+from bot.store.handoffs import Handoffs
 from bot.store.kb import KnowledgeBaseStore
 from bot.store.kb_review import ReviewQueue
 from bot.store.kv import KeyValues
 from bot.store.loyalty import Loyalty
 from bot.store.orders import Orders
 from bot.store.outbox import OutboxRows
+from bot.store.reports import Reports
 from bot.store.schema import ensure_schema
+from bot.store.staff import StaffRecords
 from bot.store.state import States
 
 
@@ -37,6 +41,10 @@ class Store:
         self.kv = KeyValues(db)
         self.orders = Orders(db)
         self.loyalty = Loyalty(db)
+        self.staff = StaffRecords(db)
+        self.handoffs = Handoffs(db)
+        self.broadcasts = Broadcasts(db)
+        self.reports = Reports(db)
         self.schema_version = 0
 
     def is_reachable(self) -> bool:

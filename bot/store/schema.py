@@ -10,6 +10,7 @@ from bot.store.database import Database
 from bot.store.kb_tables import create_kb_tools_tables
 from bot.store.loyalty_schema import migrate_loyalty
 from bot.store.orders import migrate_orders
+from bot.store.staff import migrate_staff
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,7 @@ MIGRATIONS: list[Migration] = [
     ("0001_foundation", _foundation),
     ("0005_orders", migrate_orders),
     ("0006_loyalty", migrate_loyalty),
+    ("0007_staff", migrate_staff),
     ("0008_kb_tools", create_kb_tools_tables),
 ]
 

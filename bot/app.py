@@ -15,6 +15,7 @@ from bot.adapters.web import WebAdapter
 from bot.clock import Clock
 from bot.config import Config
 from bot.faq_index import FaqIndex
+from bot.handoff_timer import HandoffTimer
 from bot.knowledge import load_faqs, load_texts
 from bot.orders_import import seed_orders
 from bot.orders_service import OrderService
@@ -131,5 +132,6 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
     orders = OrderService(store, config.orders, pipeline, texts, clock)
     pipeline.extras["orders"] = orders
     return Bot(
-        config, store, faqs, adapters, webhooks, outbox, pipeline, clock, services=[orders]
+        config, store, faqs, adapters, webhooks, outbox, pipeline, clock,
+        services=[orders, HandoffTimer(store, pipeline)],
     )

@@ -259,6 +259,14 @@ class Pipeline:
             return identity.platform
         return None
 
+    def deliver(self, replies: Sequence[Reply], dedupe_key: str) -> None:
+        """Log and enqueue addressed replies made outside any message (timers, services)."""
+        with self.store.db.transaction():
+            for index, reply in enumerate(replies):
+                if reply.to is not None:
+                    self._address(reply, f"{dedupe_key}:{index}")
+        self.outbox.wake()
+
     async def resume(self) -> int:
         """Handle deliveries recorded but never handled (the last run stopped mid-way)."""
         stale = self.store.deliveries.unhandled(self.clock.now() - STALE_DELIVERY)

@@ -4,7 +4,7 @@ ways, and hands it back to the bot; the customer then rates the help.
 While an agent holds a conversation the bot stays silent to that customer: their messages go to
 the staff chat instead. Agents answer with "#<id> text", or with plain text when they hold
 exactly one conversation. The idle timeout is applied whenever the handoff route or a handoff
-command runs (there is no timer task): the first message after it closes the conversation.
+command runs, and once a minute by bot/handoff_timer.py when nobody writes.
 """
 
 from __future__ import annotations

@@ -177,3 +177,23 @@ async def test_customers_opt_in_and_out_of_broadcasts(bot: Bot) -> None:
     assert found is not None and bot.store.broadcasts.is_opted_in(found.id)
     assert (await customer.say("unsubscribe"))[0].text.startswith("You're unsubscribed")
     assert not bot.store.broadcasts.is_opted_in(found.id)
+
+
+async def test_an_idle_conversation_is_handed_back_even_if_nobody_writes(bot: Bot) -> None:
+    from bot.handoff_timer import HandoffTimer
+
+    customer = Chat(bot, user_id="dora")
+    await customer.say("转人工")
+    await agent(bot).say("/take 1")
+    timer = next(s for s in bot.services if isinstance(s, HandoffTimer))
+    assert timer.expire() == 0  # still active: nothing happens
+    bot.store.db.execute(
+        "UPDATE handoffs SET active_at = ? WHERE id = 1",
+        [iso(bot.clock.now() - timedelta(minutes=31))],
+    )
+    assert timer.expire() == 2  # the customer's rating question and the agent's notice
+    handoff = bot.store.handoffs.get(1)
+    assert handoff is not None and handoff.close_reason == "timeout"
+    assert sent(bot, "console", "agent")[-1] == "#1 is back with the bot (idle)."
+    assert sent(bot, "web", "dora")[-1].startswith("因为一段时间没有新消息，人工服务已结束")
+    assert timer.expire() == 0  # closed once

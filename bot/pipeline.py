@@ -188,7 +188,8 @@ class Pipeline:
         own = [reply for reply in replies if reply.to is None]
         adapter = self.adapters.get(message.platform)
         rendered = Rendered()
-        if adapter is not None and own:
+        # A button press is rendered even without replies: Telegram must stop its spinner.
+        if adapter is not None and (own or message.kind is MessageKind.BUTTON):
             rendered = adapter.render(message, own, passive=ticket.passive)
         with self.store.db.transaction():
             for reply in own:

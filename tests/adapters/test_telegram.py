@@ -110,6 +110,18 @@ async def test_a_button_press_is_answered_then_replied(
     assert api.calls_to("sendMessage")[0]["text"] == faq_answer(bot_of(client), "shipping-time")
 
 
+async def test_a_button_press_without_replies_still_stops_the_spinner(
+    client: TestClient[Any, Any], api: FakeTelegramApi
+) -> None:
+    bot = bot_of(client)
+    customer = bot.store.customers.resolve("telegram", "5012345678", bot.clock.now())
+    bot.store.customers.set_blocked(customer.id, True)  # an operator silenced this customer
+    assert await post(client, update("callback_query")) == 200
+    await api.wait_for("answerCallbackQuery")
+    await settle(client)
+    assert [call.method for call in api.calls] == ["answerCallbackQuery"]
+
+
 async def test_429_then_success_delivers_exactly_one_message(
     client: TestClient[Any, Any], api: FakeTelegramApi
 ) -> None:

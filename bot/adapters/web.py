@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
-
-import aiohttp
 
 from bot.adapters.base import (
     InboundRequest,
-    OutboundRequest,
-    RateLimits,
     Rendered,
-    SendResult,
-    SendStatus,
     WebhookAnswer,
 )
+from bot.adapters.local import LocalAdapter
 from bot.errors import PayloadError
-from bot.message import Address, Message, MessageKind, Reply, utc_now
+from bot.message import Message, MessageKind, Reply, utc_now
 
 NAME = "web"
 MAX_ID_LENGTH = 128
@@ -69,27 +63,11 @@ def parse_chat(body: bytes, max_text_chars: int) -> Message:
     )
 
 
-class WebTransport:
-    """Web customers fetch what we send them from their conversation log; nothing to call."""
 
-    async def send(self, session: aiohttp.ClientSession, request: OutboundRequest) -> SendResult:
-        """Sending to the web chat is logging it, which the pipeline already did."""
-        return SendResult(SendStatus.SENT)
-
-
-class WebAdapter:
+class WebAdapter(LocalAdapter):
     """Renders replies for the browser widget; proactive messages wait in the log."""
 
     name = NAME
-    rate_limits = RateLimits(per_second=1000, per_chat_per_second=100, burst=100)
-    reply_budget_seconds: float | None = None
-
-    def handshake(self, request: InboundRequest) -> WebhookAnswer:
-        """The web chat has no platform handshake."""
-        return WebhookAnswer(status=405, body="method not allowed")
-
-    def verify(self, request: InboundRequest) -> None:
-        """Web chat requests are not signed."""
 
     def parse(self, request: InboundRequest) -> list[Message]:
         """The one message of a chat request."""
@@ -103,20 +81,3 @@ class WebAdapter:
         """The replies as the JSON the widget shows."""
         body = json.dumps({"replies": [reply.to_dict() for reply in replies]}, ensure_ascii=False)
         return Rendered(answer=WebhookAnswer(body=body, content_type="application/json"))
-
-    def render_to(self, address: Address, replies: Sequence[Reply]) -> tuple[OutboundRequest, ...]:
-        """A marker row per reply; the widget reads the text from the log."""
-        return tuple(
-            OutboundRequest(
-                NAME, address.chat_id, "/log", reply.to_dict(), user_id=address.chat_id
-            )
-            for reply in replies
-        )
-
-    def window_open(self, last_inbound_at: datetime | None, now: datetime) -> bool:
-        """No messaging window here."""
-        return True
-
-    def transport(self) -> WebTransport:
-        """Nothing to send over HTTP."""
-        return WebTransport()

@@ -20,6 +20,7 @@ from bot.knowledge import load_faqs, load_texts
 from bot.orders_import import seed_orders
 from bot.orders_service import OrderService
 from bot.outbox import Outbox
+from bot.periodic import Periodic
 from bot.pipeline import Pipeline
 from bot.router import Router
 from bot.store import Store, open_store
@@ -133,5 +134,8 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
     pipeline.extras["orders"] = orders
     return Bot(
         config, store, faqs, adapters, webhooks, outbox, pipeline, clock,
-        services=[orders, HandoffTimer(store, pipeline)],
+        # Deliveries left unhandled by a process that stopped mid-way are picked up again.
+        services=[
+            orders, HandoffTimer(store, pipeline), Periodic("resume", 30.0, pipeline.resume)
+        ],
     )

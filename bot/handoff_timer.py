@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 
 from bot.context import Context
 from bot.message import Customer
+from bot.periodic import Periodic
 from bot.pipeline import Pipeline
 from bot.store import Store
 
@@ -16,26 +15,16 @@ log = logging.getLogger(__name__)
 CHECK_SECONDS = 60.0
 
 
-class HandoffTimer:
+class HandoffTimer(Periodic):
     """Checks claimed conversations once a minute and closes those past the idle timeout."""
 
     def __init__(self, store: Store, pipeline: Pipeline, every: float = CHECK_SECONDS) -> None:
+        super().__init__("handoff-timer", every, self._round)
         self.store = store
         self.pipeline = pipeline
-        self.every = every
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> None:
-        """Start checking."""
-        self._task = asyncio.create_task(self._run(), name="handoff-timer")
-
-    async def stop(self) -> None:
-        """Stop checking; open handoffs stay stored."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+    async def _round(self) -> None:
+        self.expire()
 
     def expire(self) -> int:
         """Close every idle conversation now; returns how many replies were queued."""
@@ -53,11 +42,3 @@ class HandoffTimer:
         if replies:
             pipeline.deliver(replies, f"handoff-idle:{pipeline.clock.now().isoformat()}")
         return len(replies)
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.every)
-            try:
-                self.expire()
-            except Exception:
-                log.exception("idle handoff check failed")

@@ -33,7 +33,9 @@ def sign(secret: str, body: bytes) -> str:
 
 def is_signed(secret: str, body: bytes, header: str) -> bool:
     """Whether the header carries the body's signature (compared in constant time)."""
-    return bool(secret) and hmac.compare_digest(sign(secret, body), header.strip())
+    # Bytes, not str: compare_digest refuses non-ASCII strings with a TypeError (a 500).
+    expected = sign(secret, body).encode("ascii")
+    return bool(secret) and hmac.compare_digest(expected, header.strip().encode("utf-8"))
 
 
 @dataclass(frozen=True, slots=True)

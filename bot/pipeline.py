@@ -115,7 +115,13 @@ class Pipeline:
         in_flight = self._in_flight[key] = _InFlight()
         started = time.perf_counter()
         try:
-            handled = await self._handle(message, ticket or Ticket())
+            try:
+                handled = await self._handle(message, ticket or Ticket())
+            except Exception:
+                # Outside the router (customer lookup, logging …): still answer, and mark the
+                # delivery handled so that it cannot fail again on every start.
+                log.exception("%s message %s failed", message.platform, message.message_id)
+                handled = self._apologise(message, ticket or Ticket())
         except BaseException as error:
             in_flight.done.set_exception(error)
             in_flight.done.exception()  # retrieved: waiters re-raise, nobody logs it twice
@@ -164,10 +170,32 @@ class Pipeline:
         routed = await self.router.dispatch(message, ctx)
         return self._finish(message, customer, routed.replies, routed.route, ticket)
 
+    def _apologise(self, message: Message, ticket: Ticket) -> Handled:
+        """The canned apology as the answer to a message whose handling failed."""
+        language = detect_language(message.text, self.config.bot.default_language)
+        apology = Reply(text=self.texts.get("apology", language))
+        now = self.clock.now()
+        adapter = self.adapters.get(message.platform)
+        rendered = adapter.render(message, [apology], passive=ticket.passive) if adapter else None
+        with self.store.db.transaction():
+            for index, request in enumerate(rendered.outbound if rendered else ()):
+                self.store.outbox.enqueue(
+                    request, now, dedupe_key=f"{message.platform}:{message.message_id}:{index}"
+                )
+            self.store.deliveries.complete(
+                message.platform, message.message_id, [apology.to_dict()], now
+            )
+        self.outbox.wake()
+        answer = rendered.answer if rendered is not None and ticket.passive else None
+        return Handled([apology], answer=answer, route="error")
+
     def _pick_numbered(self, message: Message, customer: Customer) -> Message:
         """A bare number answering the last offered buttons becomes that button press."""
         text = message.text.strip()
-        if message.kind is not MessageKind.TEXT or not text.isdigit() or len(text) > 2:
+        # ASCII only: "²" and "①" are digits to str.isdigit() but not to int().
+        if message.kind is not MessageKind.TEXT or not (text.isascii() and text.isdigit()):
+            return message
+        if len(text) > 2:
             return message
         stored = self.store.kv.get(f"menu:{customer.id}", self.clock.now())
         if stored is None:
@@ -200,13 +228,8 @@ class Pipeline:
                     if reply.buttons or reply.link_url or reply.image_url else None,
                     now=now,
                 )
-            offered = [reply for reply in own if reply.buttons]
-            if offered:
-                buttons = [[button.id, button.title] for button in offered[-1].buttons]
-                self.store.kv.set(
-                    f"menu:{customer.id}", json.dumps(buttons, ensure_ascii=False), now,
-                    expires_at=now + MENU_TTL,
-                )
+            if own:
+                self._remember_menu(customer.id, own[-1])
             base = f"{message.platform}:{message.message_id}"
             for index, request in enumerate(rendered.outbound):
                 self.store.outbox.enqueue(request, now, dedupe_key=f"{base}:{index}")
@@ -219,6 +242,19 @@ class Pipeline:
             self.outbox.wake()
         answer = rendered.answer if ticket.passive and adapter is not None else None
         return Handled(list(own), answer=answer, route=route)
+
+    def _remember_menu(self, customer_id: str, reply: Reply) -> None:
+        """A bare number answers the buttons of the customer's latest reply, and only those."""
+        key = f"menu:{customer_id}"
+        if not reply.buttons:
+            # A reply without buttons retires the old menu: "1" must not press a stale button.
+            self.store.kv.delete(key)
+            return
+        now = self.clock.now()
+        buttons = [[button.id, button.title] for button in reply.buttons]
+        self.store.kv.set(
+            key, json.dumps(buttons, ensure_ascii=False), now, expires_at=now + MENU_TTL
+        )
 
     def _address(self, reply: Reply, dedupe_key: str) -> None:
         """Log and enqueue a reply meant for someone other than the sender."""
@@ -234,7 +270,10 @@ class Pipeline:
             self.store.conversations.append(
                 customer_id=target.id, platform=address.platform, chat_id=address.chat_id,
                 direction="out", kind="text", text=reply.text, route="relay", now=now,
+                payload=json.dumps(reply.to_dict(), ensure_ascii=False)
+                if reply.buttons or reply.link_url or reply.image_url else None,
             )
+            self._remember_menu(target.id, reply)
         for index, request in enumerate(adapter.render_to(address, [replace(reply, to=None)])):
             self.store.outbox.enqueue(request, now, dedupe_key=f"{dedupe_key}:{index}")
 
@@ -276,8 +315,13 @@ class Pipeline:
             key = (delivery.platform, delivery.delivery_key)
             if key in self._in_flight:
                 continue
-            message = Message.from_dict(delivery.message)
-            log.info("resuming %s message %s", message.platform, message.message_id)
-            await self.handle(message)
+            try:
+                message = Message.from_dict(delivery.message)
+                log.info("resuming %s message %s", message.platform, message.message_id)
+                await self.handle(message)
+            except Exception:
+                # One bad row must not stop the others, nor the bot from starting.
+                log.exception("could not resume %s message %s", *key)
+                continue
             count += 1
         return count

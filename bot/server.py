@@ -108,6 +108,8 @@ async def chat_history(request: web.Request) -> web.Response:
         after = int(request.query.get("after", "0"))
     except ValueError:
         return json_error(400, "after must be an integer")
+    if not 0 <= after < 2**63:
+        return json_error(400, "after must be a log id (0 or more)")
     if not user_id or len(user_id) > 128:
         return json_error(400, "user_id is required")
     customer = bot.store.customers.find("web", user_id)

@@ -17,6 +17,7 @@ from bot.context import Context
 from bot.message import Address, Button, Message, MessageKind, Reply
 from bot.router import Route
 from bot.store.handoffs import Handoff
+from handlers.chain import answer_after
 from handlers.staff import in_staff_chat, role_of, staff_chat, staff_id
 
 REQUEST_BUTTON = "handoff"
@@ -31,7 +32,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 class Found:
     """What the handoff route understood about a message."""
 
-    kind: str  # request, forward, relay, not_yours, rate, expired, quiet
+    kind: str  # request, forward, relay, not_yours, rate, expired, answer_after_timeout, quiet
     handoff: Handoff | None = None
     text: str = ""
     rating: int = 0
@@ -192,7 +193,8 @@ def match(message: Message, ctx: Context) -> Found | None:
         return Found("quiet")  # the bot does not chat in the staff room
     current = ctx.store.handoffs.open_for(ctx.customer.id)
     if current is not None and current.status == "claimed":
-        return Found("expired" if is_idle(ctx, current) else "forward", current)
+        # A customer writing after the idle timeout: hand back, then answer them as the bot.
+        return Found("answer_after_timeout" if is_idle(ctx, current) else "forward", current)
     rating = _rating(message, ctx)
     if rating is not None:
         return rating
@@ -245,6 +247,9 @@ async def handle(message: Message, ctx: Context, found: Found) -> list[Reply]:
     if found.kind == "expired":
         closing = close(ctx, handoff, "timeout", message)
         return closing + expire_idle(ctx, message)
+    if found.kind == "answer_after_timeout":
+        closing = close(ctx, handoff, "timeout", message)
+        return closing + expire_idle(ctx, message) + await answer_after(ROUTE, message, ctx)
     if found.kind == "rate":
         ctx.store.states.clear(ctx.customer.id)
         ctx.store.kv.delete(f"menu:{ctx.customer.id}")

@@ -13,6 +13,7 @@ from bot.message import Event, Message, MessageKind, Reply
 from bot.router import Route
 from bot.store.referrals import ALPHABET, CODE_LENGTH, normalise_code
 from handlers import checkin, linking, points, redeem, referral
+from handlers.chain import answer_after
 from handlers.loyalty import follow_bonus_note, join, tier_note
 
 BUTTON_PREFIX = "rewards:"
@@ -125,14 +126,7 @@ def match(message: Message, ctx: Context) -> Intent | None:
 
 async def _first_contact(message: Message, ctx: Context) -> list[Reply]:
     """The answer the next route would give, after the welcome gift."""
-    from handlers import ROUTES
-
-    later = ROUTES[ROUTES.index(ROUTE) + 1:] if ROUTE in ROUTES else ()
-    for route in later:
-        found = route.match(message, ctx)
-        if found is not None:
-            return list(await route.handle(message, ctx, found))
-    return []
+    return await answer_after(ROUTE, message, ctx)
 
 
 async def _points(message: Message, ctx: Context, argument: str) -> list[Reply]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.app import Bot
 from bot.message import Event
 from tests.helpers.chat import Chat
@@ -87,3 +89,36 @@ def test_codes_and_commands_do_not_decide_the_language() -> None:
     assert detect_language("CL2611180001", "zh-Hans") == "zh-Hans"
     assert detect_language("where is CL2611180001", "zh-Hans") == "en"
     assert detect_language("我的订单 CL2611180001", "en") == "zh-Hans"
+
+
+async def test_unicode_digits_are_not_button_numbers(chat: Chat) -> None:
+    first = await chat.say("多久发货")
+    assert first[0].buttons
+    for text in ("²", "①", "١"):
+        replies = await chat.say(text)  # not a crash, not a button press: an ordinary answer
+        assert replies and replies[0].text
+
+
+async def test_a_reply_without_buttons_retires_the_old_menu(chat: Chat) -> None:
+    first = await chat.say("多久发货")
+    assert first[0].buttons
+    plain = await chat.say("签到")  # the check-in answer has no buttons
+    assert not plain[0].buttons
+    replies = await chat.say("1")
+    assert replies[0].text != (await chat.press(first[0].buttons[0].id))[0].text
+
+
+async def test_a_message_that_fails_outside_the_router_gets_an_apology_once(
+    bot: Bot, chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("log is down")
+
+    monkeypatch.setattr(bot.store.conversations, "append", broken)
+    message = chat.message("多久发货")
+    replies = await chat.send(message)
+    assert "出了点" in replies[0].text
+    monkeypatch.undo()
+    delivery = bot.store.deliveries.get("web", message.message_id)
+    assert delivery is not None and delivery.status == "handled"  # never resumed again
+    assert await bot.pipeline.resume() == 0

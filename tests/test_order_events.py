@@ -79,7 +79,9 @@ async def test_a_signed_shipping_event_tells_the_owner_once(api: TestClient[Any,
     assert "SF1409999999999" in details.text
 
 
-@pytest.mark.parametrize("signature", [None, "", "sha256=00", sign("wrong secret", b"{}")])
+@pytest.mark.parametrize(
+    "signature", [None, "", "sha256=00", sign("wrong secret", b"{}"), "sha256=签名"]
+)
 async def test_a_bad_signature_changes_nothing(
     api: TestClient[Any, Any], signature: str | None
 ) -> None:

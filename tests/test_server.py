@@ -92,6 +92,8 @@ async def test_bad_input_gets_a_clear_4xx_and_stores_nothing(client: Client) -> 
         (json.dumps({"user_id": "u", "message_id": "m", "text": "x" * 1_000_000}).encode(), 413,
          "bytes"),
         (b"\xff\xfe\x00garbage", 400, "JSON"),
+        (b'{"user_id": "u", "message_id": "m", "text": "\\ud800"}', 400, "Unicode"),
+        (b'{"user_id": "\\udfff", "message_id": "m", "text": "hi"}', 400, "Unicode"),
     ]
     for body, status, word in cases:
         response = await client.post(
@@ -134,8 +136,9 @@ async def test_history_returns_the_conversation(client: Client) -> None:
     response = await client.get("/api/chat/history", params={"user_id": "u1"})
     messages = (await response.json())["messages"]
     assert [m["direction"] for m in messages] == ["in", "out"]
-    bad = await client.get("/api/chat/history", params={"user_id": "u1", "after": "x"})
-    assert bad.status == 400
+    for after in ("x", "-1", str(2**70)):
+        bad = await client.get("/api/chat/history", params={"user_id": "u1", "after": after})
+        assert bad.status == 400
 
 
 async def test_unknown_platform_webhook_is_404(client: Client) -> None:

@@ -27,7 +27,16 @@ def _identifier(data: dict[str, Any], key: str, *, required: bool) -> str | None
         raise PayloadError(f"{key} must be a non-empty string")
     if len(value) > MAX_ID_LENGTH:
         raise PayloadError(f"{key} must be at most {MAX_ID_LENGTH} characters")
+    _check_unicode(value, key)
     return value
+
+
+def _check_unicode(value: str, key: str) -> None:
+    # JSON may carry lone surrogates ("\ud800") that no database or platform accepts.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PayloadError(f"{key} must be valid Unicode (no lone surrogates)") from None
 
 
 def parse_chat(body: bytes, max_text_chars: int) -> Message:
@@ -46,6 +55,7 @@ def parse_chat(body: bytes, max_text_chars: int) -> Message:
         text = ""
     if not isinstance(text, str):
         raise PayloadError("text must be a string")
+    _check_unicode(text, "text")
     if len(text) > max_text_chars:
         raise PayloadError(f"text must be at most {max_text_chars} characters")
     if not text.strip() and button is None:

@@ -141,3 +141,14 @@ async def test_points_commands_are_for_admins_only(bot: Bot) -> None:
     await Chat(bot, user_id="fan").say(f"/grant {fan} 10 myself")
     assert balance(bot, fan) == 0 and bot.store.staff.recent_audit() == []
     assert "No customer web:ghost" in (await admin(bot).say("/grant web:ghost 5 hi"))[0].text
+
+
+async def test_who_shows_the_points_balance_and_tier(bot: Bot) -> None:
+    fan = await customer_id(bot)
+    agent = Chat(bot, platform="console", user_id="agent")
+    assert "points 0, tier bronze" in (await agent.say(f"/who {fan}"))[0].text
+    bot.store.loyalty.award(fan, 2000, "checkin", "", "test:earned", bot.clock.now())
+    await admin(bot).say(f"/grant {fan} 25 birthday")
+    text = (await agent.say("/who web:fan"))[0].text
+    # 2000 points earned make silver; the staff grant adds to the balance, not to the tier.
+    assert "points 2025, tier silver" in text

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.context import Context
@@ -22,12 +22,18 @@ from handlers import (
     admin_points,
     admin_review,
 )
-from handlers.admin_command import Command, Invocation, UsageError, text_reply, words
+from handlers.admin_command import (
+    Command,
+    Confirmed,
+    Invocation,
+    UsageError,
+    text_reply,
+    words,
+)
 from handlers.staff import ROLES, allows, in_staff_chat, role_of, staff_id
 
 log = logging.getLogger(__name__)
 
-Confirmed = Callable[[Invocation, Context, Mapping[str, Any]], Awaitable[list[Reply]]]
 AUDIT_LIMIT = 50
 
 

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from bot.context import Context
 from bot.message import Reply
-from handlers.admin_command import Command, Invocation, Run, UsageError, text_reply
+from handlers.admin_command import (
+    Command,
+    Confirmed,
+    Invocation,
+    Run,
+    UsageError,
+    text_reply,
+)
 from handlers.admin_customers import find_customer
 from handlers.admin_ops import CONFIRM_TTL
 
@@ -16,8 +23,6 @@ from handlers.admin_ops import CONFIRM_TTL
 # the audit row, the staff member to the ledger row's reference.
 LEDGER_REASON = "correction"
 MOST_POINTS = 10_000_000
-
-Confirmed = Callable[[Invocation, Context, Mapping[str, Any]], Awaitable[list[Reply]]]
 
 
 def _parse(arguments: str) -> tuple[str, int, str]:

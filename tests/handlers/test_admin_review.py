@@ -46,6 +46,18 @@ async def test_a_fallback_question_is_listed_and_attached_in_one_step(bot: Bot) 
     assert (entry.action, entry.target, entry.staff) == ("kb.attach", "payment-methods",
                                                          "console:editor")
     assert QUESTION not in str(entry.before) and QUESTION in str(entry.after)
+    # The attach is the editor's latest change: /kb undo takes the phrasing off again.
+    undone = (await editor(bot).say("/kb undo"))[0].text
+    assert undone.startswith("Undid your change to payment-methods") and QUESTION not in undone
+    assert (await customer.say(QUESTION))[0].text.startswith(FALLBACK)
+
+
+async def test_help_lists_the_review_and_points_commands_by_role(bot: Bot) -> None:
+    editor_help = (await editor(bot).say("/help"))[0].text
+    assert all(name in editor_help for name in ("/kb undo", "/kb unanswered", "/kb attach"))
+    assert "/grant" not in editor_help
+    admin_help = (await editor(bot, "admin").say("/help"))[0].text
+    assert "/grant <customer> <points> <reason>" in admin_help and "/deduct" in admin_help
 
 
 async def test_attach_refuses_unknown_ids_and_used_questions(bot: Bot) -> None:

@@ -22,7 +22,7 @@ async def kb_undo(invocation: Invocation, ctx: Context) -> list[Reply]:
             faq = ctx.store.kb.undo(invocation.staff, ctx.now())
             if faq is None:
                 return text_reply("You have no knowledge-base change left to undo.")
-            # The revision undo just wrote: the FAQ as it was, and as it is again.
+            # The revision undo just wrote: before is the FAQ with the change, after as restored.
             [revision] = ctx.store.kb.recent_revisions(1, who=invocation.staff)
             invocation.audit(
                 ctx, "kb.undo", target=faq.id, before=revision.before, after=revision.after

@@ -8,19 +8,32 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.context import Context
 from bot.message import Message, MessageKind, Reply
 from bot.router import Route
-from handlers import admin_customers, admin_handoff, admin_kb, admin_ops
-from handlers.admin_command import Command, Invocation, UsageError, text_reply, words
+from handlers import (
+    admin_customers,
+    admin_handoff,
+    admin_kb,
+    admin_ops,
+    admin_points,
+    admin_review,
+)
+from handlers.admin_command import (
+    Command,
+    Confirmed,
+    Invocation,
+    UsageError,
+    text_reply,
+    words,
+)
 from handlers.staff import ROLES, allows, in_staff_chat, role_of, staff_id
 
 log = logging.getLogger(__name__)
 
-Confirmed = Callable[[Invocation, Context, Mapping[str, Any]], Awaitable[list[Reply]]]
 AUDIT_LIMIT = 50
 
 
@@ -75,12 +88,12 @@ COMMANDS: dict[str, Command] = {
     command.name: command
     for group in (
         OWN_COMMANDS, admin_handoff.COMMANDS, admin_customers.COMMANDS, admin_kb.COMMANDS,
-        admin_ops.COMMANDS,
+        admin_review.COMMANDS, admin_ops.COMMANDS, admin_points.COMMANDS,
     )
     for command in group
 }
 # Actions that wait for /confirm: the name of the command that asked, and how to carry it out.
-CONFIRMED: dict[str, Confirmed] = {**admin_ops.CONFIRMED}
+CONFIRMED: dict[str, Confirmed] = {**admin_ops.CONFIRMED, **admin_points.CONFIRMED}
 # Chinese names: whole commands ("统计" → "stats"), groups ("知识库" → "kb") and, for a
 # subcommand, its second word ("知识库 找" → "kb find").
 GROUP_ALIASES = {"知识库": "kb"}

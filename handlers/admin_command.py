@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,8 @@ class Invocation:
 
 
 Run = Callable[[Invocation, Context], Awaitable[list[Reply]]]
+# Carries out a dry run once confirmed, from the arguments stored with its code.
+Confirmed = Callable[[Invocation, Context, Mapping[str, Any]], Awaitable[list[Reply]]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ def _customer(invocation: Invocation, ctx: Context) -> tuple[str, Customer | Non
 
 
 async def who(invocation: Invocation, ctx: Context) -> list[Reply]:
-    """A customer's identities, state and last conversation lines."""
+    """A customer's identities, state, points and tier, and last conversation lines."""
     reference, customer = _customer(invocation, ctx)
     if customer is None:
         return text_reply(f"No customer {reference}.")
@@ -33,6 +33,11 @@ async def who(invocation: Invocation, ctx: Context) -> list[Reply]:
         + (", BLOCKED" if customer.blocked else "")
         + (", opted in to broadcasts" if ctx.store.broadcasts.is_opted_in(customer.id) else ""),
     ]
+    now = ctx.now()
+    lines.append(
+        f"points {ctx.store.loyalty.balance(customer.id, now)},"
+        f" tier {ctx.store.loyalty.tier(customer.id, now)}"
+    )
     for identity in customer.identities:
         last = ctx.store.customers.last_inbound_at(identity.platform, identity.user_id)
         unreachable = ctx.store.customers.is_unreachable(identity.platform, identity.user_id)

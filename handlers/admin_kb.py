@@ -71,6 +71,11 @@ async def kb_show(invocation: Invocation, ctx: Context) -> list[Reply]:
     faq = ctx.store.kb.get(faq_id)
     if faq is None:
         return text_reply(f"No FAQ {faq_id}.")
+    return text_reply(*faq_lines(faq))
+
+
+def faq_lines(faq: Faq) -> list[str]:
+    """An FAQ as staff read it: id, questions, answers, action and keywords."""
     lines = [f"{faq.id}" + ("" if faq.enabled else " (off)")]
     for language, questions in faq.questions.items():
         lines.append(f"questions [{language}]: " + " / ".join(questions))
@@ -80,7 +85,7 @@ async def kb_show(invocation: Invocation, ctx: Context) -> list[Reply]:
         lines.append(f"action: {faq.action}")
     if faq.keywords:
         lines.append("keywords: " + ", ".join(faq.keywords))
-    return text_reply(*lines)
+    return lines
 
 
 def _new_id(ctx: Context) -> str:

@@ -50,6 +50,14 @@ def record_failure(store: Store, settings: OrdersSettings, customer_id: str, num
     )
 
 
+def is_order_locked(store: Store, settings: OrdersSettings, number: str, clock: Clock) -> bool:
+    """Whether too many failed second factors for this order mean no factor is accepted now."""
+    return store.orders.is_order_locked(
+        number, clock.now(), limit=settings.max_failures,
+        window=timedelta(minutes=settings.failure_window_minutes),
+    )
+
+
 class OrderService:
     """Holds the order source; answers pending lookups once the shop's API is back."""
 

@@ -12,7 +12,13 @@ from bot.context import Context
 from bot.message import Event, Message, MessageKind, Reply
 from bot.order import NUMBER, Order, normalize_number
 from bot.order_reply import ANOTHER, answer, buttons, order_list
-from bot.orders_service import FLOW, OrderService, factor_matches, record_failure
+from bot.orders_service import (
+    FLOW,
+    OrderService,
+    factor_matches,
+    is_order_locked,
+    record_failure,
+)
 from bot.orders_source import OrderSource, SourceUnavailable, StoreSource
 from bot.router import Route
 
@@ -175,6 +181,8 @@ async def _lookup(ctx: Context, number: str, factor: str | None) -> list[Reply]:
         _open(ctx, "factor", number)
         return [Reply(text=ctx.text("order_ask_factor"))]
     how = factor_matches(order, factor) if order is not None else None
+    if how is not None and is_order_locked(ctx.store, ctx.config.orders, number, ctx.clock):
+        how = None  # under attack: even the right answer gets the same reply as a wrong one
     if order is not None and how is not None:
         ctx.store.orders.grant(customer_id, order.number, how, ctx.now())
         _close(ctx)

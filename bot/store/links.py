@@ -14,6 +14,10 @@ if TYPE_CHECKING:
     from bot.store.loyalty import Loyalty
 
 LINK_CODE_DIGITS = 6
+# Wrong codes allowed per account and in all, per window: a million codes cannot be tried.
+FAILURES_PER_CUSTOMER = 5
+FAILURES_IN_ALL = 50
+FAILURE_WINDOW = timedelta(minutes=10)
 
 
 class Linked(StrEnum):
@@ -22,6 +26,7 @@ class Linked(StrEnum):
     MERGED = "merged"
     UNKNOWN = "unknown"  # no such code, expired, or used already
     SAME = "same"  # the code belongs to this very account
+    LIMITED = "limited"  # too many wrong codes lately: try again later
 
 
 class Links:
@@ -52,16 +57,46 @@ class Links:
             [code.strip(), iso(now)],
         ) is not None
 
+    def _count(self, key: str, now: datetime) -> int:
+        """Wrong codes counted under `key` in its current window."""
+        value = self.db.scalar(
+            "SELECT value FROM kv WHERE key = ? AND expires_at > ?", [key, iso(now)]
+        )
+        return int(value) if value else 0
+
+    def _fail(self, key: str, now: datetime) -> None:
+        """One more wrong code in the current window (which starts at the first one)."""
+        row = self.db.one("SELECT value, expires_at FROM kv WHERE key = ?", [key])
+        if row is None or (row["expires_at"] or "") <= iso(now):
+            self.db.execute(
+                "INSERT INTO kv (key, value, expires_at, updated_at) VALUES (?, '1', ?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value = '1', expires_at = excluded.expires_at,"
+                " updated_at = excluded.updated_at",
+                [key, iso(now + FAILURE_WINDOW), iso(now)],
+            )
+        else:
+            self.db.execute(
+                "UPDATE kv SET value = CAST(value AS INTEGER) + 1, updated_at = ? WHERE key = ?",
+                [iso(now), key],
+            )
+
     def use(self, code: str, customer_id: str, now: datetime) -> Linked:
         """Merge the sender's account into the code owner's; a code works exactly once."""
         code = code.strip()
+        counters = (f"link-failures:{customer_id}", "link-failures:all")
         with self.db.transaction():
+            if self._count(counters[0], now) >= FAILURES_PER_CUSTOMER or (
+                self._count(counters[1], now) >= FAILURES_IN_ALL
+            ):
+                return Linked.LIMITED
             owner = self.db.scalar(
                 "SELECT customer_id FROM link_codes WHERE code = ? AND used_at IS NULL"
                 " AND expires_at > ?",
                 [code, iso(now)],
             )
             if owner is None:
+                for key in counters:
+                    self._fail(key, now)
                 return Linked.UNKNOWN
             survivor = self.loyalty.root(str(owner))
             absorbed = self.loyalty.root(customer_id)

@@ -313,6 +313,21 @@ class Orders:
             )
             return True
 
+    def is_order_locked(
+        self, number: str, now: datetime, *, limit: int, window: timedelta
+    ) -> bool:
+        """Whether an order had `limit` failed second factors (from anyone) within `window`.
+
+        A per-customer pause alone is not enough: web chat ids are chosen by the browser, so
+        someone guessing the last four digits of a phone could simply change identity.
+        """
+        failures = self.db.scalar(
+            "SELECT count(*) FROM order_lookup_failures WHERE order_number = ?"
+            " AND created_at >= ?",
+            [number, iso(now - window)],
+        )
+        return int(failures) >= limit
+
     def paused(self, now: datetime) -> list[dict[str, Any]]:
         """Customers paused from lookups right now (for operators)."""
         return list(

@@ -120,6 +120,14 @@ def _foundation(db: Database) -> None:
     )
 
 
+def _index_order_failures(db: Database) -> None:
+    # Failed second factors are counted per order too (see Orders.is_order_locked).
+    db.execute(
+        "CREATE INDEX order_lookup_failures_order"
+        " ON order_lookup_failures(order_number, created_at)"
+    )
+
+
 # Append new migrations at the end; never edit or reorder one that has shipped.
 MIGRATIONS: list[Migration] = [
     ("0001_foundation", _foundation),
@@ -127,6 +135,7 @@ MIGRATIONS: list[Migration] = [
     ("0006_loyalty", migrate_loyalty),
     ("0007_staff", migrate_staff),
     ("0008_kb_tools", create_kb_tools_tables),
+    ("0009_order_failure_index", _index_order_failures),
 ]
 
 

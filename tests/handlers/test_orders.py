@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from bot.app import Bot, build_bot
-from bot.clock import FixedClock
+from bot.clock import FixedClock, iso
 from bot.config import Config
 from bot.context import Context
 from bot.message import Event, Message, MessageKind, Reply
@@ -135,6 +135,26 @@ async def test_five_wrong_answers_pause_lookups(bot: Bot, chat: Chat) -> None:
     assert "SF1402345678901" not in right_answer_too_late.text
     [paused] = bot.store.orders.paused(bot.clock.now())
     assert paused["customer_id"] == customer_id(bot, chat) and paused["failures"] == 5
+
+
+async def test_guessing_from_many_identities_locks_the_order(bot: Bot) -> None:
+    # Web chat ids are chosen by the browser: a guesser can be a new customer every time.
+    for attempt in range(5):
+        guesser = Chat(bot, user_id=f"guesser-{attempt}")
+        await guesser.say("CL2611180001")
+        [wrong] = await guesser.say(f"000{attempt}")
+        assert NOT_FOUND in wrong.text
+    lucky = Chat(bot, user_id="guesser-lucky")
+    await lucky.say("CL2611180001")
+    [right_digits] = await lucky.say("5678")  # the real last four, but the order is locked
+    assert NOT_FOUND in right_digits.text and "SF1402345678901" not in right_digits.text
+    # An hour later the lock has lapsed (the failures are dated back instead of moving time).
+    an_hour_ago = iso(bot.clock.now() - timedelta(minutes=61))
+    bot.store.db.execute("UPDATE order_lookup_failures SET created_at = ?", [an_hour_ago])
+    owner = Chat(bot, user_id="owner-later")
+    await owner.say("CL2611180001")
+    [shown] = await owner.say("5678")
+    assert "SF1402345678901" in shown.text
 
 
 async def test_cancel_leaves_the_flow(bot: Bot, chat: Chat) -> None:

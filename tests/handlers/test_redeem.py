@@ -152,3 +152,26 @@ async def test_leaderboard_masks_names_and_shows_my_rank(rewards_bot: Bot) -> No
     await Chat(rewards_bot, user_id="li").say("隐藏排名")
     board = (await Chat(rewards_bot, user_id="wang").say("排行榜"))[0].text
     assert "Li***" not in board and "你本月排第 1 名" in board
+
+
+async def test_wrong_link_codes_are_limited_so_codes_cannot_be_guessed(
+    rewards_bot: Bot,
+) -> None:
+    owner = Chat(rewards_bot, user_id="owner")
+    code = re.search(r"(\d{6})", (await owner.say("link"))[0].text)
+    assert code is not None
+    attacker = Chat(rewards_bot, platform="telegram", user_id="9999")
+    wrong = "000000" if code.group(1) != "000000" else "111111"
+    for _ in range(5):
+        assert "not valid" in (await attacker.say(f"link {wrong}"))[0].text
+    # Even the right code is refused now: guessing is capped, not just slowed.
+    assert "Too many" in (await attacker.say(f"link {code.group(1)}"))[0].text
+    customers = rewards_bot.store.customers
+    owner_account = customers.find("web", "owner")
+    assert owner_account is not None
+    assert customers.find("telegram", "9999") != owner_account
+    # The owner's own other app, within the window and with the right code, still links.
+    other = Chat(rewards_bot, platform="console", user_id="owner-laptop")
+    await other.say(f"link {code.group(1)}")
+    linked = customers.find("console", "owner-laptop")
+    assert linked is not None and linked.id == owner_account.id

@@ -199,7 +199,7 @@ async def test_a_referral_between_accounts_later_linked_is_cancelled(rewards_bot
     assert says("好友邀请来的", "A friend invited you", arrival[0].text)
     link = re.search(r"绑定码：(\d{6})", (await web.say("绑定"))[0].text)
     assert link
-    await telegram.say(link.group(1))  # the bare code works too
+    await telegram.say(f"link {link.group(1)}")
     replies = await telegram.say("check in")
     assert "Invite reward" not in replies[0].text
     assert points_of(rewards_bot, "web", "schemer") == 10 + 5  # gift and check-in only

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 TIERS = ("bronze", "silver", "gold")
 EXPIRY_POLICIES = ("never", "months", "next_year_end")
-REFERRAL_STEPS = ("checkin",)
+REFERRAL_STEPS = ("checkin", "order")
 _PREFIX = re.compile(r"^[A-Z0-9-]{0,12}$")
 
 

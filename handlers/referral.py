@@ -13,8 +13,13 @@ from handlers.loyalty import follow_bonus_note, join
 def attach_note(ctx: Context, code: str) -> str:
     """Link the customer to the owner of `code`; the note saying what happened."""
     outcome = ctx.store.loyalty.referrals.attach(ctx.customer.id, code, ctx.now())
+    # The texts that name the completing step have an "_order" variant.
+    step = "_order" if ctx.config.rewards.referral_step == "order" else ""
     if outcome is Attach.LINKED:
-        return ctx.text("rewards_referral_linked", points=ctx.config.rewards.referred_points)
+        return ctx.text(f"rewards_referral_linked{step}",
+                        points=ctx.config.rewards.referred_points)
+    if outcome is Attach.NOT_NEW:
+        return ctx.text(f"rewards_referral_not_new{step}")
     return ctx.text(f"rewards_referral_{outcome.value}")
 
 
@@ -45,7 +50,8 @@ async def invite(message: Message, ctx: Context) -> list[Reply]:
     """The customer's personal code and an invite link for each app we are on."""
     rules = ctx.config.rewards
     code = ctx.store.loyalty.referrals.code_for(ctx.customer.id, ctx.now())
-    lines = [ctx.text("rewards_invite", code=code, referrer=rules.referrer_points,
+    step = "_order" if rules.referral_step == "order" else ""
+    lines = [ctx.text(f"rewards_invite{step}", code=code, referrer=rules.referrer_points,
                       referred=rules.referred_points)]
     username = telegram_username(ctx)
     if username:

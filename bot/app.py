@@ -14,6 +14,7 @@ from bot.adapters.console import ConsoleAdapter
 from bot.adapters.web import WebAdapter
 from bot.clock import Clock
 from bot.config import Config
+from bot.expiry_reminders import ExpiryReminders
 from bot.faq_index import FaqIndex
 from bot.handoff_timer import HandoffTimer
 from bot.knowledge import load_faqs, load_texts
@@ -133,5 +134,5 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
     pipeline.extras["orders"] = orders
     return Bot(
         config, store, faqs, adapters, webhooks, outbox, pipeline, clock,
-        services=[orders, HandoffTimer(store, pipeline)],
+        services=[orders, HandoffTimer(store, pipeline), ExpiryReminders(store, pipeline)],
     )

@@ -24,6 +24,7 @@ from bot.outbox import Outbox
 from bot.pipeline import Pipeline
 from bot.router import Router
 from bot.store import Store, open_store
+from bot.wechat_qr import build_invite_qr
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +133,11 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
     )
     orders = OrderService(store, config.orders, pipeline, texts, clock)
     pipeline.extras["orders"] = orders
-    return Bot(
-        config, store, faqs, adapters, webhooks, outbox, pipeline, clock,
-        services=[orders, HandoffTimer(store, pipeline), ExpiryReminders(store, pipeline)],
-    )
+    services: list[Service] = [orders, HandoffTimer(store, pipeline),
+                               ExpiryReminders(store, pipeline)]
+    invite_qr = build_invite_qr(store, webhooks, clock)
+    if invite_qr is not None and config.rewards.enabled:
+        pipeline.extras["wechat_qr"] = invite_qr
+        services.append(invite_qr)
+    return Bot(config, store, faqs, adapters, webhooks, outbox, pipeline, clock,
+               services=services)

@@ -7,6 +7,7 @@ from urllib.parse import quote
 from bot.context import Context
 from bot.message import Message, Reply
 from bot.store.referrals import Attach
+from bot.wechat_qr import cached_url
 from handlers.loyalty import follow_bonus_note, join
 
 
@@ -61,6 +62,15 @@ async def invite(message: Message, ctx: Context) -> list[Reply]:
         prefill = quote(ctx.text("rewards_whatsapp_prefill", code=code))
         lines.append(ctx.text("rewards_invite_whatsapp",
                               url=f"https://wa.me/{rules.whatsapp_number}?text={prefill}"))
-    if "wechat" in ctx.config.platforms:
+    qr_service = ctx.extras.get("wechat_qr")
+    if qr_service is not None:
+        url = cached_url(ctx.store, code)
+        if url:
+            lines.append(ctx.text("rewards_invite_wechat_qr", url=url))
+        else:
+            # The QR code is created through WeChat's API by a background service, not here.
+            qr_service.wake()
+            lines.append(ctx.text("rewards_invite_wechat_preparing"))
+    elif "wechat" in ctx.config.platforms:
         lines.append(ctx.text("rewards_invite_wechat", code=code))
     return [Reply(text="\n".join(lines))]

@@ -14,6 +14,7 @@ from bot.adapters.console import ConsoleAdapter
 from bot.adapters.web import WebAdapter
 from bot.clock import Clock
 from bot.config import Config
+from bot.expiry_reminders import ExpiryReminders
 from bot.faq_index import FaqIndex
 from bot.handoff_timer import HandoffTimer
 from bot.knowledge import load_faqs, load_texts
@@ -24,6 +25,7 @@ from bot.periodic import Periodic
 from bot.pipeline import Pipeline
 from bot.router import Router
 from bot.store import Store, open_store
+from bot.wechat_qr import build_invite_qr
 
 log = logging.getLogger(__name__)
 
@@ -132,10 +134,17 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
     )
     orders = OrderService(store, config.orders, pipeline, texts, clock)
     pipeline.extras["orders"] = orders
-    return Bot(
-        config, store, faqs, adapters, webhooks, outbox, pipeline, clock,
+    services: list[Service] = [
+        orders,
+        HandoffTimer(store, pipeline),
+        ExpiryReminders(store, pipeline),
         # Deliveries left unhandled by a process that stopped mid-way are picked up again.
-        services=[
-            orders, HandoffTimer(store, pipeline), Periodic("resume", 30.0, pipeline.resume)
-        ],
+        Periodic("resume", 30.0, pipeline.resume),
+    ]
+    invite_qr = build_invite_qr(store, webhooks, clock)
+    if invite_qr is not None and config.rewards.enabled:
+        pipeline.extras["wechat_qr"] = invite_qr
+        services.append(invite_qr)
+    return Bot(
+        config, store, faqs, adapters, webhooks, outbox, pipeline, clock, services=services
     )

@@ -18,6 +18,7 @@ from bot.errors import PayloadError
 from bot.message import Button, Reply
 from bot.order import NUMBER, normalize_number
 from bot.order_reply import ANOTHER
+from bot.referral_orders import complete_on_paid
 from bot.server import BOT_KEY, BodyTooLarge, json_error, read_body
 
 log = logging.getLogger(__name__)
@@ -138,6 +139,10 @@ def apply_event(bot: Bot, event: OrderEvent, body: bytes) -> dict[str, Any]:
             "not_delivered": not_delivered,
             "duplicate": False,
         }
+        if event.status == "paid":
+            referrals = complete_on_paid(store, bot.pipeline, event.event_id, owners, now)
+            if referrals:
+                result["referrals_completed"] = referrals
         if not owners:
             result["note"] = "no customer is known to own this order: nobody was told"
         store.orders.set_event_result(event.event_id, result)

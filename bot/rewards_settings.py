@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
 TIERS = ("bronze", "silver", "gold")
 EXPIRY_POLICIES = ("never", "months", "next_year_end")
-REFERRAL_STEPS = ("checkin",)
+REFERRAL_STEPS = ("checkin", "order")
 _PREFIX = re.compile(r"^[A-Z0-9-]{0,12}$")
 
 
@@ -68,6 +68,7 @@ class RewardsSettings:
     points_expiry: str = "next_year_end"
     expiry_months: int = 24
     expiry_warning_days: int = 31
+    expiry_reminder_days: int = 30  # 0: no reminder messages
     leaderboard_size: int = 10
     history_size: int = 5
     catalogue: tuple[RewardItem, ...] = field(default_factory=_sample_catalogue)
@@ -177,6 +178,9 @@ def read_rewards(table: TableReader) -> RewardsSettings:
         expiry_months=table.integer("expiry_months", defaults.expiry_months, minimum=1),
         expiry_warning_days=table.integer(
             "expiry_warning_days", defaults.expiry_warning_days, minimum=0
+        ),
+        expiry_reminder_days=table.integer(
+            "expiry_reminder_days", defaults.expiry_reminder_days, minimum=0
         ),
         leaderboard_size=table.integer("leaderboard_size", defaults.leaderboard_size, minimum=1),
         history_size=table.integer("history_size", defaults.history_size, minimum=1),

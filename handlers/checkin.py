@@ -31,7 +31,11 @@ async def checkin(message: Message, ctx: Context) -> list[Reply]:
         return [Reply(text=text)]
     replies: list[Reply] = []
     notes: list[str] = []
-    completed = loyalty.referrals.complete(customer_id, delivery_key(message, "referral"), now)
+    completed = None
+    if ctx.config.rewards.referral_step == "checkin":
+        completed = loyalty.referrals.complete(
+            customer_id, delivery_key(message, "referral"), now
+        )
     if completed is not None:
         if completed.referred_points:
             notes.append(

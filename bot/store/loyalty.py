@@ -121,9 +121,11 @@ class Loyalty:
         with self.db.transaction():
             self.expire(survivor, now)
             self.expire(absorbed, now)
+            # Those merged into the absorbed account join this one now (the replay of who
+            # could spend which credits goes by these times).
             self.db.execute(
-                "UPDATE loyalty_merges SET survivor_id = ? WHERE survivor_id = ?",
-                [survivor, absorbed],
+                "UPDATE loyalty_merges SET survivor_id = ?, merged_at = ? WHERE survivor_id = ?",
+                [survivor, iso(now), absorbed],
             )
             self.db.execute(
                 "INSERT INTO loyalty_merges (absorbed_id, survivor_id, merged_at)"
@@ -223,16 +225,30 @@ class Loyalty:
             members,
         ))
 
+    def _joined(self, rows: list[dict[str, object]]) -> dict[str, str]:
+        """When each merged customer among the rows' owners joined the account."""
+        owners = sorted({str(row["customer_id"]) for row in rows})
+        found = self.db.query(
+            f"SELECT absorbed_id, merged_at FROM loyalty_merges WHERE absorbed_id IN"
+            f" ({_marks(owners)})",
+            owners,
+        ) if owners else []
+        return {str(row["absorbed_id"]): str(row["merged_at"]) for row in found}
+
     def _lots(self, rows: list[dict[str, object]]) -> list[_Lot]:
         """Replay the rows: what is left of each credit after spending oldest-expiring first."""
+        joined = self._joined(rows)
         lots: dict[int, _Lot] = {}
+        owner_of: dict[int, str] = {}
         for row in rows:
             points = int(str(row["points"]))
+            owner = str(row["customer_id"])
             if points > 0:
                 expires = row["expires_at"]
                 lots[int(str(row["id"]))] = _Lot(
                     int(str(row["id"])), str(expires) if expires else None, points
                 )
+                owner_of[int(str(row["id"]))] = owner
                 continue
             needed = -points
             named = lots.get(int(str(row["reference"]) or 0)) if row["reason"] == EXPIRE else None
@@ -241,15 +257,21 @@ class Loyalty:
                 named.remaining -= taken
                 needed -= taken
             at = str(row["created_at"])
-            live = sorted(
-                (lot for lot in lots.values()
-                 if lot.remaining > 0 and (lot.expires_at is None or lot.expires_at > at)),
-                key=_Lot.order,
-            )
-            # A merged account may replay a spend against credits that had expired; use them
-            # only if nothing else is left, so the lots always add up to the sum.
-            rest = sorted((lot for lot in lots.values() if lot.remaining > 0), key=_Lot.order)
-            for lot in [*live, *rest]:
+
+            def together(other: str, owner: str = owner, at: str = at) -> bool:
+                # A row written before a merge spent only its own account's credits.
+                return other == owner or (joined.get(owner, "") < at
+                                          and joined.get(other, "") < at)
+
+            open_lots = [lot for lot in lots.values() if lot.remaining > 0]
+            live = sorted((lot for lot in open_lots
+                           if lot.expires_at is None or lot.expires_at > at), key=_Lot.order)
+            # A merged account may replay a spend against credits that had expired or belonged
+            # to the other side; use them only if nothing else is left, so the lots always add
+            # up to the sum.
+            rest = sorted(open_lots, key=_Lot.order)
+            own = [lot for lot in live if together(owner_of[lot.id])]
+            for lot in [*own, *live, *rest]:
                 if needed == 0:
                     break
                 taken = min(needed, lot.remaining)

@@ -103,6 +103,18 @@ class Referrals:
             [*members, iso(start), iso(start + timedelta(days=1))],
         ))
 
+    def _did_step(self, customer_id: str) -> bool:
+        """Whether the account already did the step that completes a referral."""
+        if self.loyalty.rules.referral_step == "checkin":
+            return self.loyalty.checkins.count(customer_id) > 0
+        members = self.loyalty.members(customer_id)
+        marks = ", ".join("?" for _ in members)
+        return self.db.scalar(
+            f"SELECT 1 FROM orders WHERE customer_id IN ({marks}) UNION"
+            f" SELECT 1 FROM order_access WHERE customer_id IN ({marks}) LIMIT 1",
+            [*members, *members],
+        ) is not None
+
     def attach(self, customer_id: str, code: str, now: datetime) -> Attach:
         """Link a customer to the owner of `code`, if every rule allows it."""
         root = self.loyalty.root(customer_id)
@@ -115,7 +127,7 @@ class Referrals:
             if self.referrer_of(root) is not None:
                 return Attach.ALREADY_REFERRED
             # Only someone who has not yet done the qualifying step can still be referred.
-            if self.loyalty.checkins.count(root) > 0:
+            if self._did_step(root):
                 return Attach.NOT_NEW
             if self._today_count(referrer, now) >= self.loyalty.rules.referral_daily_cap:
                 return Attach.CAP_REACHED

@@ -32,6 +32,8 @@ class FakeWeChatApi:
     attempts: list[SendAttempt] = field(default_factory=list)
     planned: list[dict[str, Any] | int] = field(default_factory=list)  # errcode bodies or HTTP
     stall: asyncio.Event | None = None  # when set, sends wait for it before answering
+    qr_requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    planned_qr: list[dict[str, Any] | int] = field(default_factory=list)
     url: str = ""
     _runner: web.AppRunner | None = None
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -47,6 +49,7 @@ class FakeWeChatApi:
         app = web.Application()
         app.router.add_get("/cgi-bin/token", self._token)
         app.router.add_post("/cgi-bin/message/custom/send", self._send)
+        app.router.add_post("/cgi-bin/qrcode/create", self._qrcode)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -109,3 +112,22 @@ class FakeWeChatApi:
         if isinstance(answer, int):
             return web.json_response({"errcode": -1, "errmsg": "system error"}, status=answer)
         return web.json_response(answer)
+
+    async def _qrcode(self, request: web.Request) -> web.Response:
+        """Permanent string-scene QR codes; the ticket has characters that need URL-encoding."""
+        token = request.query.get("access_token", "")
+        body = json.loads((await request.read()).decode("utf-8"))
+        self.qr_requests.append((token, body))
+        if token not in self.valid_tokens or token in self.expired_tokens:
+            return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
+        if self.planned_qr:
+            answer = self.planned_qr.pop(0)
+            if isinstance(answer, int):
+                return web.json_response({"errcode": -1, "errmsg": "system error"},
+                                         status=answer)
+            return web.json_response(answer)
+        scene = body["action_info"]["scene"]["scene_str"]
+        return web.json_response({
+            "ticket": f"gQH47joAAAAAAAAAASxodHRw+{scene}/==",
+            "url": f"http://weixin.qq.com/q/{scene}",
+        })

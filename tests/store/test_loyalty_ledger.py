@@ -140,3 +140,23 @@ def test_the_ledger_refuses_updates_and_deletes() -> None:
         store.db.execute("DELETE FROM ledger")
     assert store.loyalty.balance("a", now) == 5
     store.close()
+
+
+def test_a_spend_before_a_merge_used_only_its_own_account_credits() -> None:
+    """Found by the state machine: after linking, a spend made before the merge must not be
+    replayed against the other side's credit (which then expired twice)."""
+    store = open_store(":memory:")
+    loyalty = store.loyalty
+    now = datetime(2026, 1, 5, 4, 0, tzinfo=UTC)
+    rules = RewardsSettings(points_expiry="months", expiry_months=1, catalogue=(REWARD,))
+    loyalty.configure(rules, ZoneInfo("Asia/Shanghai"), Path, now)
+    loyalty.award("c", 1, "checkin", "", "k-c", now)
+    loyalty.award("a", 30, "checkin", "", "k-a", now)
+    assert loyalty.catalogue.redeem("a", REWARD, "k-redeem", now).outcome is Redeemed.OK
+    now += timedelta(days=16)
+    loyalty.award("a", 1, "checkin", "", "k-a2", now)
+    now += timedelta(days=15)  # c's point expires exactly now
+    assert (loyalty.balance("a", now), loyalty.balance("c", now)) == (1, 0)
+    assert loyalty.links.use(loyalty.links.issue("a", now), "c", now) is Linked.MERGED
+    assert loyalty.balance("c", now) == loyalty.balance("a", now) == 1
+    store.close()

@@ -50,6 +50,8 @@ class FaqIndex:
         self.matcher = Matcher()
         self._negated: dict[str, set[str]] = {}  # normalised negative → ids of its FAQs
         self._version = -1
+        # The last search: one message is often searched twice (FAQ route, then fallback).
+        self._last: tuple[tuple[int, str, int], list[Candidate]] | None = None
 
     def refresh(self) -> None:
         """Bring the index up to date with the store (cheap when nothing changed)."""
@@ -73,11 +75,16 @@ class FaqIndex:
     def search(self, text: str, limit: int = 3) -> list[Candidate]:
         """The best FAQs for a question, best first; never an FAQ listing it as a negative."""
         self.refresh()
+        key = (self._version, text, limit)
+        if self._last is not None and self._last[0] == key:
+            return list(self._last[1])
         query = to_simplified(text)
         # A negative written out exactly is a promise to staff, whatever the matcher scores.
         excluded = self._negated.get(normalize(query), set())
         found = self.matcher.search(query, limit=limit + len(excluded))
-        return [candidate for candidate in found if candidate.faq_id not in excluded][:limit]
+        result = [candidate for candidate in found if candidate.faq_id not in excluded][:limit]
+        self._last = (key, result)
+        return list(result)
 
     def get(self, faq_id: str) -> Faq | None:
         """One enabled FAQ by id."""

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz
 
 from bot.matching.bm25 import Bm25Index, top_ids
+from bot.matching.centroid import CentroidIndex
 from bot.matching.document import Candidate, FaqDocument
 from bot.matching.normalize import normalize
 from bot.matching.spelling import SpellingCorrector
@@ -19,13 +20,15 @@ class Weights:
     """How the score components are mixed; the defaults are tuned on the DEV sets."""
 
     phrasing: float = 0.2
-    faq: float = 0.5
-    fuzzy: float = 0.3
+    faq: float = 0.3
+    fuzzy: float = 0.2
     keyword: float = 0.15
+    # Cosine to the FAQ's centroid, idf over FAQs: rewards terms that set this FAQ apart.
+    centroid: float = 0.3
     # A query at least this close to a negative example (and closer than to any phrasing)
     # never matches that FAQ.
     negative_drop: float = 0.85
-    phrasing_pool: int = 48
+    phrasing_pool: int = 32
     faq_pool: int = 12
     unpooled_phrasings: int = 16
     query_terms: int = 32
@@ -60,6 +63,7 @@ class Matcher:
         self._phrasings: dict[int, _Phrasing] = {}
         self._by_phrasing = Bm25Index()
         self._by_faq = Bm25Index()
+        self._centroids = CentroidIndex()
         self._spelling = SpellingCorrector(lambda: list(self._by_phrasing.vocabulary))
         self._next_id = 0
         for document in documents:
@@ -73,6 +77,7 @@ class Matcher:
         self.remove(document.faq_id)
         phrasing_ids = []
         faq_tokens: list[str] = []
+        phrasing_tokens: list[list[str]] = []
         for text in document.phrasings:
             normalized = normalize(text)
             if not normalized:
@@ -83,12 +88,14 @@ class Matcher:
             self._by_phrasing.add(phrasing_id, tokens)
             phrasing_ids.append(phrasing_id)
             faq_tokens.extend(tokens)
+            phrasing_tokens.append(tokens)
         keywords = tuple(k for k in (normalize(word) for word in document.keywords) if k)
         for keyword in keywords:
             faq_tokens.extend(tokenize(keyword))
         number = self._new_id()
         self._by_faq.add(number, faq_tokens)
         self._faq_ids[number] = document.faq_id
+        self._centroids.add(document.faq_id, phrasing_tokens)
         negatives = tuple(n for n in (normalize(text) for text in document.negatives) if n)
         if keywords:
             self._keyworded.add(document.faq_id)
@@ -108,6 +115,7 @@ class Matcher:
             del self._phrasings[phrasing_id]
         self._by_faq.remove(entry.number)
         del self._faq_ids[entry.number]
+        self._centroids.remove(faq_id)
         self._spelling.invalidate()
 
     def is_blocked(self, query: str, faq_id: str) -> bool:
@@ -134,6 +142,7 @@ class Matcher:
         by_faq = self._by_faq.search(terms)
         phrasing_norm = _self_score(self._by_phrasing, terms)
         faq_norm = _self_score(self._by_faq, terms)
+        centroid_query = self._centroids.query_weights(terms)
         weights = self._weights
         pool = top_ids(by_phrasing, weights.phrasing_pool)
         candidates: dict[str, list[int]] = {}
@@ -148,7 +157,15 @@ class Matcher:
         results = []
         for faq_id, pooled in candidates.items():
             candidate = self._score(
-                text, padded, faq_id, pooled, by_phrasing, by_faq, phrasing_norm, faq_norm
+                text,
+                padded,
+                faq_id,
+                pooled,
+                by_phrasing,
+                by_faq,
+                phrasing_norm,
+                faq_norm,
+                centroid_query,
             )
             if candidate is not None:
                 results.append(candidate)
@@ -165,6 +182,7 @@ class Matcher:
         by_faq: dict[int, float],
         phrasing_norm: float,
         faq_norm: float,
+        centroid_query: tuple[dict[str, float], float],
     ) -> Candidate | None:
         weights = self._weights
         entry = self._entries[faq_id]
@@ -182,11 +200,15 @@ class Matcher:
         if negative >= weights.negative_drop and negative > fuzzy:
             return None
         keyword = 1.0 if any(_has_keyword(padded, k) for k in entry.keywords) else 0.0
+        # A query that is one of the FAQ's phrasings is as typical of it as it gets, so an exact
+        # match still scores 1.0 however varied the other phrasings are.
+        centroid = 1.0 if fuzzy == 1.0 else self._centroids.cosine(faq_id, *centroid_query)
         components = {
             "phrasing": min(lexical / phrasing_norm, 1.0) if phrasing_norm else 0.0,
             "faq": min(by_faq.get(entry.number, 0.0) / faq_norm, 1.0) if faq_norm else 0.0,
             "fuzzy": fuzzy,
             "keyword": keyword,
+            "centroid": centroid,
             "negative": negative,
         }
         score = (
@@ -194,6 +216,7 @@ class Matcher:
             + weights.faq * components["faq"]
             + weights.fuzzy * fuzzy
             + weights.keyword * keyword
+            + weights.centroid * centroid
         )
         phrasing = self._phrasings[best_id].text if best_id is not None else ""
         return Candidate(faq_id, min(score, 1.0), phrasing, components)

@@ -28,9 +28,9 @@ def load(kb: Path, queries: Path, limit: int) -> tuple[list[FaqDocument], list[t
 @pytest.mark.parametrize(
     ("dataset", "floor"),
     [
-        # Measured on these slices: xsid-zh ~0.91, banking77 ~0.69 (full DEV: 0.91 / 0.69).
+        # Measured on these slices: xsid-zh ~0.88, banking77 ~0.72 (full DEV: 0.90 / 0.72).
         ("xsid-zh", 0.75),
-        ("banking77", 0.55),
+        ("banking77", 0.6),
     ],
 )
 def test_top1_floor(dataset: str, floor: float) -> None:

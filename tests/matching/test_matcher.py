@@ -124,3 +124,15 @@ def test_limit_and_order(matcher: Matcher) -> None:
     results = matcher.search("how do I", limit=2)
     assert len(results) <= 2
     assert results == sorted(results, key=lambda candidate: candidate.score, reverse=True)
+
+
+def test_exact_phrasing_scores_one_despite_varied_siblings(matcher: Matcher) -> None:
+    best = top(matcher, "I forgot my password")
+    assert best.faq_id == "reset-password"
+    assert best.score == 1.0
+    assert best.components["centroid"] == 1.0
+
+
+def test_centroid_component_is_reported_in_unit_range(matcher: Matcher) -> None:
+    for candidate in matcher.search("how do i get my refund"):
+        assert 0.0 <= candidate.components["centroid"] <= 1.0 + 1e-9

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
+from bot.matching import ANSWER_MARGIN, ANSWER_THRESHOLD, SUGGEST_THRESHOLD
 from bot.rewards_settings import RewardsSettings, read_rewards
 
 T = TypeVar("T")
@@ -148,9 +149,10 @@ class KnowledgeBaseSettings:
     """Where the seed knowledge base lives and how sure the matcher must be."""
 
     path: str = "knowledge_base"
-    answer_threshold: float = 0.60
-    suggest_threshold: float = 0.42
-    answer_margin: float = 0.05  # the top FAQ must lead the runner-up by this much to answer
+    # Defaults are the matcher's own, tuned on the DEV sets (benchmarks/faq_accuracy.py).
+    answer_threshold: float = ANSWER_THRESHOLD
+    suggest_threshold: float = SUGGEST_THRESHOLD
+    answer_margin: float = ANSWER_MARGIN  # the top FAQ must lead the runner-up by this much
 
 
 @dataclass(frozen=True, slots=True)

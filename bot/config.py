@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import ConfigError
 from bot.matching import ANSWER_MARGIN, ANSWER_THRESHOLD, SUGGEST_THRESHOLD
+from bot.orders_settings import OrdersSettings, read_orders
 from bot.rewards_settings import RewardsSettings, read_rewards
+from bot.staff_settings import HandoffSettings, StaffSettings, read_handoff, read_staff
 
 T = TypeVar("T")
 LANGUAGES = ("zh-Hans", "zh-Hant", "en")
@@ -167,62 +169,6 @@ class OutboxSettings:
     lease_seconds: float = 60.0
 
 
-STAFF_ROLES = ("agent", "editor", "admin")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-@dataclass(frozen=True, slots=True)
-class StaffSettings:
-    """Who runs the bot from the chat apps, and where they hear about handoffs."""
-
-    members: Mapping[str, str] = field(default_factory=dict)  # "platform:user_id" -> role
-    chat: str = ""  # "platform:chat_id" of the staff chat; empty: no notifications
-    confirm_points_above: int = 500  # grants above this many points need /confirm
-
-
-@dataclass(frozen=True, slots=True)
-class HandoffSettings:
-    """When people are on duty and how a conversation reaches them."""
-
-    opens: str = "09:00"  # business hours in the brand's time zone
-    closes: str = "22:00"
-    days: tuple[str, ...] = WEEKDAYS
-    idle_timeout_minutes: int = 30
-    transcript_lines: int = 8
-    triggers: tuple[str, ...] = ("人工", "转人工", "人工客服", "真人", "human", "agent")
-
-
-@dataclass(frozen=True, slots=True)
-class OrdersHttpSettings:
-    """The shop's own order API, for `[orders] source = "http"`."""
-
-    url: str = ""  # a template with {number}
-    auth_header: str = "Authorization"
-    auth_token: str = ""  # the header's value, read from the variable named by auth_env
-    timeout_seconds: float = 2.5
-    retries: int = 1
-    breaker_failures: int = 3
-    breaker_cooldown_seconds: float = 30.0
-    retry_interval_seconds: float = 15.0
-    give_up_hours: float = 24.0
-
-
-@dataclass(frozen=True, slots=True)
-class OrdersSettings:
-    """Order lookup: where orders come from and how careful the conversation is."""
-
-    source: str = "store"
-    samples: str = "samples/orders.csv"
-    number_pattern: str = r"(?<![A-Za-z0-9])(CL\d{8,12})(?!\d)"
-    flow_minutes: float = 10.0
-    max_failures: int = 5
-    failure_window_minutes: float = 60.0
-    pause_minutes: float = 60.0
-    recent_orders: int = 5
-    events_secret: str = ""  # read from the variable named by events_secret_env
-    http: OrdersHttpSettings = field(default_factory=OrdersHttpSettings)
-
-
 @dataclass(frozen=True, slots=True)
 class Config:
     """Every setting, read once from config.toml."""
@@ -306,116 +252,6 @@ def _read_outbox(table: TableReader) -> OutboxSettings:
     )
 
 
-def _read_orders(table: TableReader) -> OrdersSettings:
-    import re
-
-    defaults = OrdersSettings()
-    source = table.string("source", defaults.source, choices=("store", "http"))
-    pattern = table.string("number_pattern", defaults.number_pattern)
-    try:
-        if re.compile(pattern).groups > 1:
-            table.problem("number_pattern", "may have at most one group (the order number)")
-    except re.error as error:
-        table.problem("number_pattern", f"not a valid regular expression ({error})")
-        pattern = defaults.number_pattern
-    http = table.subtable("http")
-    http_defaults = OrdersHttpSettings()
-    url = http.string("url", http_defaults.url)
-    if source == "http" and "{number}" not in url:
-        http.problem("url", "must be a URL template containing {number} when source = \"http\"")
-    http_settings = OrdersHttpSettings(
-        url=url,
-        auth_header=http.string("auth_header", http_defaults.auth_header),
-        auth_token=http.secret("auth_env", required=False),
-        timeout_seconds=http.number(
-            "timeout_seconds", http_defaults.timeout_seconds, minimum=0.01
-        ),
-        retries=http.integer("retries", http_defaults.retries, minimum=0),
-        breaker_failures=http.integer(
-            "breaker_failures", http_defaults.breaker_failures, minimum=1
-        ),
-        breaker_cooldown_seconds=http.number(
-            "breaker_cooldown_seconds", http_defaults.breaker_cooldown_seconds, minimum=0
-        ),
-        retry_interval_seconds=http.number(
-            "retry_interval_seconds", http_defaults.retry_interval_seconds, minimum=0.01
-        ),
-        give_up_hours=http.number("give_up_hours", http_defaults.give_up_hours, minimum=0),
-    )
-    http.finish()
-    return OrdersSettings(
-        source=source,
-        samples=table.string("samples", defaults.samples),
-        number_pattern=pattern,
-        flow_minutes=table.number("flow_minutes", defaults.flow_minutes, minimum=0.1),
-        max_failures=table.integer("max_failures", defaults.max_failures, minimum=1),
-        failure_window_minutes=table.number(
-            "failure_window_minutes", defaults.failure_window_minutes, minimum=1
-        ),
-        pause_minutes=table.number("pause_minutes", defaults.pause_minutes, minimum=1),
-        recent_orders=table.integer("recent_orders", defaults.recent_orders, minimum=1),
-        events_secret=table.secret("events_secret_env", required=False),
-        http=http_settings,
-    )
-
-
-def _read_staff(table: TableReader) -> StaffSettings:
-    defaults = StaffSettings()
-    members_table = table.subtable("members")
-    members: dict[str, str] = {}
-    for identity in members_table.table:
-        role = members_table.string(identity, choices=STAFF_ROLES)
-        platform, _, user_id = identity.partition(":")
-        if not platform or not user_id:
-            members_table.problem(identity, "must be written as \"platform:user_id\"")
-        elif platform == "web":
-            # Web chat ids are chosen by the browser, so anyone could claim one.
-            members_table.problem(identity, "web chat identities cannot be staff")
-        elif role:
-            members[identity] = role
-    members_table.finish()
-    chat = table.string("chat", defaults.chat)
-    if chat and (":" not in chat or not chat.partition(":")[2]):
-        table.problem("chat", "must be written as \"platform:chat_id\"")
-    return StaffSettings(
-        members=members,
-        chat=chat,
-        confirm_points_above=table.integer(
-            "confirm_points_above", defaults.confirm_points_above, minimum=0
-        ),
-    )
-
-
-def _clock_time(table: TableReader, key: str, default: str) -> str:
-    value = table.string(key, default)
-    hours, _, minutes = value.partition(":")
-    if not (hours.isdigit() and minutes.isdigit() and int(hours) <= 24 and int(minutes) < 60):
-        table.problem(key, f"must be a time like 09:00, got {value!r}")
-        return default
-    return f"{int(hours):02d}:{int(minutes):02d}"
-
-
-def _read_handoff(table: TableReader) -> HandoffSettings:
-    defaults = HandoffSettings()
-    days = table.strings("days", defaults.days)
-    unknown = [day for day in days if day not in WEEKDAYS]
-    if unknown:
-        table.problem("days", f"unknown days {', '.join(unknown)} (use {', '.join(WEEKDAYS)})")
-        days = defaults.days
-    words = table.strings("triggers", defaults.triggers)
-    triggers = tuple(word.strip().casefold() for word in words)
-    return HandoffSettings(
-        opens=_clock_time(table, "opens", defaults.opens),
-        closes=_clock_time(table, "closes", defaults.closes),
-        days=days,
-        idle_timeout_minutes=table.integer(
-            "idle_timeout_minutes", defaults.idle_timeout_minutes, minimum=1
-        ),
-        transcript_lines=table.integer("transcript_lines", defaults.transcript_lines, minimum=0),
-        triggers=tuple(word for word in triggers if word),
-    )
-
-
 def _read_platforms(table: TableReader) -> dict[str, Any]:
     from bot.adapters import ADAPTERS
 
@@ -464,10 +300,10 @@ def parse_config(
     knowledge_base = _read_knowledge_base(readers["knowledge_base"])
     outbox = _read_outbox(readers["outbox"])
     platforms = _read_platforms(readers["platforms"])
-    orders = _read_orders(readers["orders"])
+    orders = read_orders(readers["orders"])
     rewards = read_rewards(readers["rewards"])
-    staff = _read_staff(readers["staff"])
-    handoff = _read_handoff(readers["handoff"])
+    staff = read_staff(readers["staff"])
+    handoff = read_handoff(readers["handoff"])
     for name, reader in readers.items():
         if name != "platforms":
             reader.finish()

@@ -10,11 +10,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.clock import Clock
-from bot.config import OrdersSettings
 from bot.knowledge import Texts
 from bot.message import Reply
 from bot.order import Order, phone_digits, same_phone
 from bot.order_reply import answer, buttons
+from bot.orders_settings import OrdersSettings
 from bot.orders_source import HttpSource, OrderSource, SourceUnavailable, StoreSource
 from bot.store import Store
 from bot.store.orders import PendingLookup

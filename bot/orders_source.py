@@ -12,8 +12,8 @@ from urllib.parse import quote
 
 import aiohttp
 
-from bot.config import OrdersHttpSettings
 from bot.order import Order, OrderError, order_from_record
+from bot.orders_settings import OrdersHttpSettings
 from bot.store import Store
 
 log = logging.getLogger(__name__)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import iso
 from bot.message import Reply
+from bot.periodic import cancel
 from bot.pipeline import Pipeline
 from bot.store import Store
 
@@ -49,11 +49,8 @@ class ExpiryReminders:
 
     async def stop(self) -> None:
         """Stop checking; who was reminded stays stored."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
 
     def run_once(self, now: datetime) -> ReminderRound:
         """Remind every account with points expiring within `expiry_reminder_days` of `now`."""

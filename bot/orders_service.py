@@ -16,6 +16,7 @@ from bot.order import Order, phone_digits, same_phone
 from bot.order_reply import answer, buttons
 from bot.orders_settings import OrdersSettings
 from bot.orders_source import HttpSource, OrderSource, SourceUnavailable, StoreSource
+from bot.periodic import cancel
 from bot.store import Store
 from bot.store.orders import PendingLookup
 
@@ -84,11 +85,8 @@ class OrderService:
 
     async def stop(self) -> None:
         """Stop retrying (pending lookups stay stored) and close the source."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
         await self.source.stop()
 
     def wake(self) -> None:

@@ -17,6 +17,7 @@ import aiohttp
 from bot.adapters.base import OutboundRequest, RateLimits, SendResult, SendStatus, Transport
 from bot.clock import Clock
 from bot.config import OutboxSettings
+from bot.periodic import cancel
 from bot.ratelimit import RateLimiter
 from bot.store import Store
 from bot.store.outbox import OutboxRow
@@ -116,11 +117,8 @@ class Outbox:
 
     async def stop(self) -> None:
         """Stop sending; unsent rows stay stored for the next start."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
         if self.session is not None:
             await self.session.close()
             self.session = None

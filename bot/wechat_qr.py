@@ -14,6 +14,7 @@ from bot.adapters.base import Adapter
 from bot.adapters.wechat import WeChatAdapter
 from bot.adapters.wechat_api import AccessTokens, TokenError
 from bot.clock import Clock
+from bot.periodic import cancel
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -61,11 +62,8 @@ class InviteQrCodes:
 
     async def stop(self) -> None:
         """Stop; codes still without a QR code are picked up at the next start."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel(self._task)
+        self._task = None
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -11,7 +11,7 @@ from bot.config import Config
 from tests.helpers.chat import Chat
 from tests.helpers.staff import staff_config, started, stop
 
-QUESTION = "你们收贝壳付款吗"
+QUESTION = "贝壳能当钱用吗"
 FALLBACK = "抱歉，这个我没太看懂"
 PAYMENT = "线上支持微信支付"  # the answer of payment-methods
 SHIPPING = "16:00"  # in the answer of shipping-time

@@ -6,30 +6,43 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
+from bot.matching.subwords import with_subwords
+
 
 class CentroidIndex:
-    """Cosine between a query and each FAQ's centroid, idf counted over FAQs, not phrasings."""
+    """Cosine between a query and each FAQ's centroid, idf counted over FAQs, not phrasings.
+
+    English words also count by their character trigrams: measured on Banking77 and CLINC150
+    DEV, +0.5-1 point top-1, from related forms the stemmer keeps apart ("activation" and
+    "activate", "paid" and "pay"). An FAQ with Chinese and English phrasings gets one centroid
+    per script, so a Chinese question is not judged against a vector diluted by English terms.
+    """
 
     def __init__(self) -> None:
-        # Per FAQ: the share of its phrasings that hold each term.
-        self._shares: dict[str, dict[str, float]] = {}
+        # Per FAQ, per script: the share of its phrasings that hold each term.
+        self._shares: dict[str, tuple[dict[str, float], ...]] = {}
         # In how many FAQs each term occurs.
         self._faq_counts: Counter[str] = Counter()
         # Vector norms depend on every FAQ's idf, so any edit drops them; the next searches
         # recompute only the FAQs they score.
-        self._norms: dict[str, float] = {}
+        self._norms: dict[str, tuple[float, ...]] = {}
 
     def add(self, faq_id: str, phrasings: Sequence[Iterable[str]]) -> None:
         """Index one FAQ from its phrasings' tokens (replacing an FAQ with the same id)."""
         self.remove(faq_id)
-        holding: Counter[str] = Counter()
+        groups: dict[bool, list[set[str]]] = {}
         for tokens in phrasings:
-            holding.update(set(tokens))
-        if not holding:
+            terms = set(with_subwords(tokens))
+            if terms:
+                groups.setdefault(_is_chinese(terms), []).append(terms)
+        if not groups:
             return
-        total = len(phrasings)
-        self._shares[faq_id] = {term: count / total for term, count in holding.items()}
-        self._faq_counts.update(holding.keys())
+        shares = []
+        for members in groups.values():
+            holding = Counter(term for terms in members for term in terms)
+            shares.append({term: count / len(members) for term, count in holding.items()})
+        self._shares[faq_id] = tuple(shares)
+        self._faq_counts.update({term for share in shares for term in share})
         self._norms.clear()
 
     def remove(self, faq_id: str) -> None:
@@ -37,8 +50,9 @@ class CentroidIndex:
         shares = self._shares.pop(faq_id, None)
         if shares is None:
             return
-        self._faq_counts.subtract(shares.keys())
-        for term in shares:
+        terms = {term for share in shares for term in share}
+        self._faq_counts.subtract(terms)
+        for term in terms:
             if self._faq_counts[term] <= 0:
                 del self._faq_counts[term]
         self._norms.clear()
@@ -49,24 +63,29 @@ class CentroidIndex:
 
     def query_weights(self, terms: Iterable[str]) -> tuple[dict[str, float], float]:
         """The query's squared idf per term (its vector times the FAQ idf) and its norm."""
-        squares = {term: self.idf(term) ** 2 for term in set(terms)}
+        squares = {term: self.idf(term) ** 2 for term in set(with_subwords(terms))}
         return squares, math.sqrt(sum(squares.values()))
 
     def cosine(self, faq_id: str, squares: dict[str, float], norm: float) -> float:
-        """Cosine between a query vector from `query_weights` and one FAQ's centroid."""
-        shares = self._shares.get(faq_id)
-        if not shares or not norm:
+        """Cosine between a query vector from `query_weights` and one FAQ's closest centroid."""
+        groups = self._shares.get(faq_id)
+        if not groups or not norm:
             return 0.0
-        # fsum is exact, so the set's order cannot make equal indexes score differently.
-        dot = math.fsum(squares[term] * shares[term] for term in squares.keys() & shares.keys())
-        if not dot:
-            return 0.0
-        return dot / (norm * self._norm(faq_id, shares))
+        norms = self._norms.get(faq_id)
+        if norms is None:
+            norms = self._norms[faq_id] = tuple(self._norm(shares) for shares in groups)
+        best = 0.0
+        for shares, group_norm in zip(groups, norms, strict=True):
+            # fsum is exact, so the set's order cannot make equal indexes score differently.
+            dot = math.fsum(squares[t] * shares[t] for t in squares.keys() & shares.keys())
+            best = max(best, dot / (norm * group_norm))
+        return best
 
-    def _norm(self, faq_id: str, shares: dict[str, float]) -> float:
-        norm = self._norms.get(faq_id)
-        if norm is None:
-            idf = self.idf
-            norm = math.sqrt(sum((share * idf(term)) ** 2 for term, share in shares.items()))
-            self._norms[faq_id] = norm
-        return norm
+    def _norm(self, shares: dict[str, float]) -> float:
+        idf = self.idf
+        return math.sqrt(sum((share * idf(term)) ** 2 for term, share in shares.items()))
+
+
+def _is_chinese(terms: set[str]) -> bool:
+    """True for a phrasing with any Chinese character (tokens are single characters there)."""
+    return any(len(term) == 1 and "\u3400" <= term <= "\u9fff" for term in terms)

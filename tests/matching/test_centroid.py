@@ -56,3 +56,25 @@ def test_faq_without_tokens_is_not_indexed() -> None:
     index = CentroidIndex()
     index.add("empty", [])
     assert cosine(index, "empty", ["card"]) == 0.0
+
+
+def test_a_bilingual_faq_is_judged_by_its_centroid_in_the_query_script() -> None:
+    english = [["lost", "my", "card"], ["card", "stolen", "please", "block", "it"]]
+    chinese = [["卡", "丢", "了"], ["卡", "被", "偷", "了"]]
+    alone = CentroidIndex()
+    alone.add("lost-card", chinese)
+    alone.add("top-up", TOP_UP)
+    both = CentroidIndex()
+    both.add("lost-card", chinese + english)
+    both.add("top-up", TOP_UP)
+    query = ["卡", "丢", "了"]
+    # English phrasings added to the FAQ must not dilute how well a Chinese question fits it.
+    assert cosine(both, "lost-card", query) == pytest.approx(cosine(alone, "lost-card", query))
+
+
+def test_word_forms_the_stemmer_keeps_apart_still_meet_through_trigrams() -> None:
+    index = CentroidIndex()
+    index.add("verify", [["verif", "ident"]])
+    index.add("top-up", TOP_UP)
+    assert cosine(index, "verify", ["verifi"]) > 0.0
+    assert cosine(index, "top-up", ["verifi"]) == 0.0

@@ -39,7 +39,9 @@ def test_tokenize_mixed_script_keeps_numbers_and_stems_words() -> None:
         (("charge", "charged", "charges", "charging"), "charg"),
         (("transfer", "transfers", "transferred", "transferring"), "transfer"),
         (("card", "cards"), "card"),
-        (("policy", "policies"), "policy"),
+        (("policy", "policies"), "polici"),
+        (("pay", "pays", "paying"), "pai"),
+        (("activate", "activated", "activation"), "activ"),
     ],
 )
 def test_stem_joins_inflections(words: tuple[str, ...], shared: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -121,7 +122,14 @@ def kb_import(args: argparse.Namespace) -> int:
         if args.dry_run:
             print("dry run: nothing written")
             return 0
-        count = apply_import(bot.store.kb, plan, Clock().now(), disable_missing=args.replace)
+        try:
+            count = apply_import(
+                bot.store.kb, plan, Clock().now(), disable_missing=args.replace
+            )
+        except sqlite3.Error as error:
+            # apply_import is one transaction: a failure part-way rolls all of it back.
+            print(f"nothing imported: the store refused the change ({error})")
+            return 1
         print(f"imported: {count} revisions written")
     return 0
 

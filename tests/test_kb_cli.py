@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import build_bot
 from bot.cli import main
 from bot.clock import Clock
+from bot.config import load_config
 from bot.store import open_store
+from tests.helpers.chat import Chat
 
 ROOT = Path(__file__).resolve().parents[1]
 Run = Callable[..., tuple[int, str]]
@@ -389,3 +392,33 @@ def test_an_import_the_store_refuses_half_way_leaves_nothing_behind(
     store = open_store(tmp_path / "fresh.db")
     assert store.kb.all(include_disabled=True) == [] and store.kb.recent_revisions() == []
     store.close()
+
+
+async def test_a_negative_added_in_the_spreadsheet_stops_a_wrong_match_at_the_next_message(
+    run: Run, tmp_path: Path
+) -> None:
+    run("unanswered")  # creates and seeds the store
+    bot = build_bot(load_config(tmp_path / "sample.toml", env={}))
+    await bot.start()
+    try:
+        chat = Chat(bot)
+        [wrong] = await chat.say("can I cancel my membership")
+        assert "feedback:up:order-cancel" in [b.id for b in wrong.buttons], (
+            "the sample KB's wrong match this test corrects; pick another if the matcher"
+            " has learnt this one"
+        )
+        sheet = tmp_path / "kb.csv"
+        run("export", str(sheet))
+        with sheet.open("a", encoding="utf-8", newline="") as file:
+            file.write("order-cancel,negative,,cancel my membership,\r\n")
+        code, out = run("import", str(sheet))
+        assert code == 0 and "1 changed" in out and "imported: 1 revisions" in out
+        # The bot is another connection to the store: no restart, the next message sees it.
+        [right] = await chat.say("can I cancel my membership")
+        ids = [button.id for button in right.buttons]
+        assert not [faq_id for faq_id in ids if faq_id.endswith("order-cancel")]
+        assert [faq_id for faq_id in ids if faq_id.endswith(":membership-tiers")]
+        [still] = await chat.say("Can I cancel my order?")
+        assert "feedback:up:order-cancel" in [b.id for b in still.buttons]
+    finally:
+        await bot.stop()

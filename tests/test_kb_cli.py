@@ -328,6 +328,7 @@ def test_a_bad_spreadsheet_is_reported_by_row_and_nothing_is_imported(
     code, out = run("import", str(sheet), config=fresh)
     assert code == 1 and "nothing imported: fix the errors first" in out
     assert f"  {report}" in out, out
+    assert "validation: 0 errors" not in out
     store = open_store(tmp_path / "fresh.db")
     assert store.kb.all(include_disabled=True) == []
     store.close()

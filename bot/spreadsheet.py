@@ -24,9 +24,9 @@ ERROR_VALUES = frozenset({
 SAVE_AS_UTF8 = (
     'save it as "CSV UTF-8" in Excel, or with the Unicode (UTF-8) character set in LibreOffice'
 )
-_CSV_ERRORS = {
+_CSV_ERRORS = {  # the endings of the csv module's messages, in words for staff
     "unexpected end of data": "a quoted cell is never closed (a stray \" ?)",
-    "',' expected after '\"'": 'text after the closing quote of a cell (write a quote as "")',
+    "expected after '\"'": 'text after the closing quote of a cell (write a quote as "")',
 }
 
 
@@ -90,8 +90,9 @@ def read_sheet(
     sheet = Sheet()
     text = text.removeprefix("\ufeff")
     first, _, rest = text.partition("\n")
-    if first.strip().casefold().startswith("sep=") and len(first.strip()) == 5:
-        delimiter, text = first.strip()[4], rest  # Excel's "sep=;" line, not a row
+    hint = first.removesuffix("\r")
+    if hint.casefold().startswith("sep=") and len(hint) == 5:
+        delimiter, text = hint[4], rest  # Excel's "sep=;" line, not a row
     else:
         delimiter = _delimiter(first, columns)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -108,9 +109,11 @@ def read_sheet(
             if header is None:
                 return sheet
     except csv.Error as error:
-        reason = _CSV_ERRORS.get(str(error), str(error))
+        reason = next(
+            (words for end, words in _CSV_ERRORS.items() if str(error).endswith(end)), str(error)
+        )
         sheet.problems.append(f"{name} row {number + 1}: {reason}; nothing after it was read")
-    if number == 0:
+    if number == 0 and not sheet.problems:
         sheet.problems.append(
             f"{name}: the file is empty (row 1 must name the columns {', '.join(columns)})"
         )

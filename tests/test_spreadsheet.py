@@ -102,6 +102,7 @@ def test_excel_semicolon_file_with_bom_crlf_and_a_line_break_in_a_cell() -> None
     ("text", "cell"),
     [
         ("sep=;\r\nfaq_id;kind;language;text\r\nhours;tag;;a,b\r\n", "a,b"),  # Excel's hint
+        ("sep=\t\nfaq_id\tkind\tlanguage\ttext\nhours\ttag\t\ta;b\n", "a;b"),
         ("faq_id\tkind\tlanguage\ttext\nhours\ttag\t\ta,b;c\n", "a,b;c"),  # "Unicode text"
         ("Faq_ID , Kind,LANGUAGE,text\nhours,tag,,\"a;b\"\n", "a;b"),  # names as people type
     ],
@@ -134,6 +135,10 @@ def test_the_delimiter_and_the_column_names_are_found(text: str, cell: str) -> N
          "kb.csv row 3: a quoted cell is never closed"),
         ('faq_id,kind,language,text\nx,answer,en,"quoted" then more\n',
          "kb.csv row 2: text after the closing quote of a cell"),
+        ('faq_id;kind;language;text\nx;answer;en;"quoted" then more\n',
+         "kb.csv row 2: text after the closing quote of a cell"),
+        ('"faq_id,kind,language,text\nx,answer,en,hello\n',
+         "kb.csv row 1: a quoted cell is never closed"),
     ],
 )
 def test_each_bad_file_gets_a_report_line_with_its_row(text: str, problem: str) -> None:

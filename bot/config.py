@@ -155,6 +155,7 @@ class KnowledgeBaseSettings:
     answer_threshold: float = ANSWER_THRESHOLD
     suggest_threshold: float = SUGGEST_THRESHOLD
     answer_margin: float = ANSWER_MARGIN  # the top FAQ must lead the runner-up by this much
+    feedback_buttons: bool = True  # 👍/👎 under each FAQ answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,6 +234,7 @@ def _read_knowledge_base(table: TableReader) -> KnowledgeBaseSettings:
         answer_threshold=answer,
         suggest_threshold=suggest,
         answer_margin=table.number("answer_margin", defaults.answer_margin, minimum=0),
+        feedback_buttons=table.boolean("feedback_buttons", defaults.feedback_buttons),
     )
 
 

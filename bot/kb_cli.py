@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,15 +40,19 @@ def _who(args: argparse.Namespace) -> str:
     return str(args.who or os.environ.get("USER") or "staff")
 
 
-def _print_report(bot: Bot, faqs: Sequence[Faq], *, details: bool = True) -> bool:
+def _print_report(
+    bot: Bot, faqs: Sequence[Faq], *, details: bool = True, file_errors: Sequence[str] = ()
+) -> bool:
     threshold = bot.config.knowledge_base.answer_threshold
     report = check(faqs, captured=details, min_score=threshold)
+    errors = len(file_errors) + len(report.errors)
     warnings = len(report.warnings) + len(report.captured)
-    print(f"validation: {len(report.errors)} errors, {warnings} warnings"
+    print(f"validation: {errors} errors, {warnings} warnings"
           + ("" if details else " (`brandbot kb import FILE --dry-run` lists them)"))
-    for line in report.lines() if details else ():
+    lines = [f"error: {problem}" for problem in file_errors] + report.lines()
+    for line in lines if details else ():
         print(f"  {line}")
-    return report.ok
+    return not errors
 
 
 def kb_test(args: argparse.Namespace) -> int:
@@ -111,17 +116,21 @@ def kb_import(args: argparse.Namespace) -> int:
         current = bot.store.kb.all(include_disabled=True)
         plan = plan_import(current, incoming)
         print(f"{path}: {len(incoming)} FAQs; {plan.summary(disable_missing=args.replace)}")
-        for problem in problems:
-            print(f"  error: {problem}")
         after = resulting(current, incoming, disable_missing=args.replace)
-        ok = _print_report(bot, after) and not problems
-        if not ok:
+        if not _print_report(bot, after, file_errors=problems):
             print("nothing imported: fix the errors first")
             return 1
         if args.dry_run:
             print("dry run: nothing written")
             return 0
-        count = apply_import(bot.store.kb, plan, Clock().now(), disable_missing=args.replace)
+        try:
+            count = apply_import(
+                bot.store.kb, plan, Clock().now(), disable_missing=args.replace
+            )
+        except sqlite3.Error as error:
+            # apply_import is one transaction: a failure part-way rolls all of it back.
+            print(f"nothing imported: the store refused the change ({error})")
+            return 1
         print(f"imported: {count} revisions written")
     return 0
 

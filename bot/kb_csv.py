@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 from typing import Any
 
 from bot.knowledge import FAQ_LANGUAGES, Faq, faq_from_dict
+from bot.spreadsheet import dump_rows, read_sheet
 
 COLUMNS = ("faq_id", "kind", "language", "text", "target")
+REQUIRED = COLUMNS[:4]  # target only matters to button and link rows
 KINDS = (
     "action", "enabled", "tag", "keyword", "negative", "question", "answer", "button", "link"
 )
 _LIST_KINDS = {"tag": "tags", "keyword": "keywords", "negative": "negatives"}
 _LANGUAGE_KINDS = ("question", "answer", "button")
+_TARGET_KINDS = ("button", "link")
 
 
 def _ordered(languages: Iterable[str]) -> list[str]:
@@ -47,30 +48,20 @@ def _rows(faq: Faq) -> list[tuple[str, str, str, str, str]]:
 
 
 def dump_csv(faqs: Iterable[Faq]) -> str:
-    """The CSV text (with a header) for `faqs`."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
-    for faq in faqs:
-        writer.writerows(_rows(faq))
-    return out.getvalue()
+    """The CSV text (with a header) for `faqs`, safe to open in a spreadsheet."""
+    return dump_rows(COLUMNS, (row for faq in faqs for row in _rows(faq)))
 
 
 def load_csv(text: str, name: str = "csv") -> tuple[list[Faq], list[str]]:
     """FAQs from CSV text, and every problem found (row numbers as a spreadsheet shows them)."""
-    reader = csv.DictReader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
-    missing = [column for column in COLUMNS[:4] if column not in (reader.fieldnames or ())]
-    if missing:
-        return [], [f"{name}: missing column(s) {', '.join(missing)} (need {', '.join(COLUMNS)})"]
-    problems: list[str] = []
+    sheet = read_sheet(text, name, COLUMNS, REQUIRED)
+    problems = sheet.problems
     entries: dict[str, dict[str, Any]] = {}
-    for number, row in enumerate(reader, start=2):
+    first_rows: dict[str, int] = {}
+    for number, row in sheet.rows:
         where = f"{name} row {number}"
-        faq_id, kind = (row.get("faq_id") or "").strip(), (row.get("kind") or "").strip()
-        language, value = (row.get("language") or "").strip(), (row.get("text") or "").strip()
-        target = (row.get("target") or "").strip()
-        if not faq_id and not kind and not value:
-            continue  # a blank line left in the spreadsheet
+        faq_id, kind, language = row["faq_id"], row["kind"], row["language"]
+        value, target = row["text"], row.get("target", "")
         if not faq_id:
             problems.append(f"{where}: faq_id is empty")
             continue
@@ -84,16 +75,21 @@ def load_csv(text: str, name: str = "csv") -> tuple[list[Faq], list[str]]:
                 " (traditional Chinese is served from zh-Hans)"
             )
             continue
+        if target and kind not in _TARGET_KINDS:
+            problems.append(f"{where}: only button and link rows use the target column; a"
+                            " comma inside an unquoted cell? put the cell in quotes")
+            continue
         entry = entries.setdefault(faq_id, {"id": faq_id})
+        first_rows.setdefault(faq_id, number)
         problem = _add(entry, kind, language, value, target)
         if problem:
             problems.append(f"{where}: {problem}")
     faqs = []
-    for entry in entries.values():
+    for faq_id, entry in entries.items():
         buttons = entry.pop("_buttons", {})
         if buttons:
             entry["buttons"] = [{"id": key, **titles} for key, titles in buttons.items()]
-        faq, found = faq_from_dict(entry, name)
+        faq, found = faq_from_dict(entry, f"{name} row {first_rows[faq_id]}, faq")
         problems += found
         if faq is not None:
             faqs.append(faq)

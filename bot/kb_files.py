@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.kb_csv import dump_csv, load_csv
 from bot.kb_toml import dump_toml
 from bot.knowledge import Faq, KnowledgeBaseError, faq_from_dict
+from bot.spreadsheet import decode
 
 UNTAGGED = "other"
 
@@ -24,7 +25,9 @@ def read_faqs(path: Path) -> tuple[list[Faq], list[str]]:
     elif not path.exists():
         return [], [f"{path}: no such file or folder"]
     elif path.suffix == ".csv":
-        return load_csv(path.read_text(encoding="utf-8-sig"), path.name)
+        # Bytes, not read_text: its newline translation would change line breaks inside cells.
+        text, unreadable = decode(path.read_bytes(), path.name)
+        return load_csv(text, path.name) if not unreadable else ([], unreadable)
     elif path.suffix == ".toml":
         files = [path]
     else:

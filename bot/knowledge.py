@@ -92,7 +92,8 @@ def faq_from_dict(data: Mapping[str, Any], where: str = "faq") -> tuple[Faq | No
     problems: list[str] = []
     faq_id = data.get("id")
     if not isinstance(faq_id, str) or not _FAQ_ID.match(faq_id):
-        return None, [f"{where}: id must be lowercase letters, digits, '.', '_' or '-'"]
+        shown = f" {faq_id!r}" if isinstance(faq_id, str) else ""
+        return None, [f"{where}: id{shown} must be lowercase letters, digits, '.', '_' or '-'"]
     where = f"{where} {faq_id}"
 
     def texts(value: Any, key: str) -> tuple[str, ...]:

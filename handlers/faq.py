@@ -62,8 +62,12 @@ async def answer(faq: Faq, message: Message, ctx: Context) -> list[Reply]:
             return await action(message, ctx)
         if not faq.answers:
             return [Reply(text=ctx.text("fallback"))]
+    text = faq.answer(ctx.language)
     buttons = tuple(Button(button.id, button.title(ctx.language)) for button in faq.buttons)
-    buttons += feedback.buttons(faq.id, ctx)
+    if ctx.config.knowledge_base.feedback_buttons:
+        # After the FAQ's own buttons, so a numbered menu gives those the same numbers either way.
+        text += f"\n\n{ctx.text('feedback_prompt')}"
+        buttons += feedback.buttons(faq.id, ctx)
     link_title = None
     if faq.link_url:
         link_title = faq.title(ctx.language)
@@ -73,7 +77,7 @@ async def answer(faq: Faq, message: Message, ctx: Context) -> list[Reply]:
             link_title = localize(dict(faq.link_titles), ctx.language)
     return [
         Reply(
-            text=f"{faq.answer(ctx.language)}\n\n{ctx.text('feedback_prompt')}",
+            text=text,
             buttons=buttons,
             link_url=faq.link_url,
             link_title=link_title,

@@ -68,3 +68,15 @@ def test_settings_are_frozen() -> None:
     config = parse_config({}, env={})
     with pytest.raises(AttributeError):
         config.server.port = 1  # type: ignore[misc]
+
+
+def test_feedback_buttons_is_on_unless_switched_off() -> None:
+    assert load_config(ROOT / "config.toml", env={}).knowledge_base.feedback_buttons is True
+    assert parse_config({}, env={}).knowledge_base.feedback_buttons is True
+    off = parse_config({"knowledge_base": {"feedback_buttons": False}}, env={})
+    assert off.knowledge_base.feedback_buttons is False
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"knowledge_base": {"feedback_buttons": "no"}}, env={})
+    assert caught.value.problems == [
+        "knowledge_base.feedback_buttons: must be true or false, got str"
+    ]

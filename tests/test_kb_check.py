@@ -75,8 +75,10 @@ def test_csv_problems_name_the_row() -> None:
     ]
     assert [f.id for f in faqs] == ["a"]
     assert load_csv("id,text\n1,x\n", "kb.csv")[1] == [
-        "kb.csv: missing column(s) faq_id, kind, language (need faq_id, kind, language, text,"
-        " target)"
+        "kb.csv row 1: unknown column 'id': remove or rename it (columns: faq_id, kind,"
+        " language, text, target)",
+        "kb.csv row 1: missing column(s) faq_id, kind, language: row 1 must name the columns"
+        " (faq_id, kind, language, text, target)",
     ]
 
 

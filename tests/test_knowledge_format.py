@@ -73,7 +73,7 @@ def test_bad_id(tmp_path: Path, bad_id: str) -> None:
     write(tmp_path, "shipping.toml", GOOD.replace('"{id}"', f'"{bad_id}"'))
     problems = problems_of(tmp_path)
     assert "shipping.toml" in problems
-    assert "id must be lowercase" in problems
+    assert f"id {bad_id!r} must be lowercase" in problems
 
 
 def test_unknown_language(tmp_path: Path) -> None:

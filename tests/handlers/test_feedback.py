@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
+
+from bot.adapters.text import numbered
 from bot.app import Bot
 from bot.config import Config
 from bot.store import open_store
@@ -70,3 +74,38 @@ async def test_feedback_through_the_web_chat_api(client: Any, config: Config) ->
     assert store.feedback.tally(faq_id).down == 1
     assert store.kb_review.items()[0].examples == ("运费多少？",)
     store.close()
+
+
+async def test_with_feedback_buttons_off_answers_carry_none(
+    start_bot: Callable[..., Awaitable[Bot]],
+) -> None:
+    bot = await start_bot(knowledge_base={"feedback_buttons": False})
+    chat = Chat(bot)
+    faq = bot.store.kb.get("payment-methods")
+    assert faq is not None and not faq.buttons
+    [answer] = await chat.say("What payment methods do you accept?")
+    assert answer.text == faq.answers["en"] and answer.buttons == ()
+    [answer] = await chat.say("多久发货？")
+    assert "这个回答对你有帮助吗" not in answer.text
+    assert not [b for b in answer.buttons if b.id.startswith("feedback:")]
+    assert answer.buttons, "the FAQ's own buttons stay"
+
+
+@pytest.mark.parametrize("switch", [True, False])
+async def test_numbered_menus_give_the_faqs_own_buttons_the_same_numbers_either_way(
+    start_bot: Callable[..., Awaitable[Bot]], switch: bool
+) -> None:
+    bot = await start_bot(knowledge_base={"feedback_buttons": switch})
+    chat = Chat(bot, platform="console")
+    [answer] = await chat.say("Can I change my order?")
+    shown = numbered(answer).splitlines()
+    assert "2. Change address" in shown
+    assert ("3. 👍 Yes" in shown) is switch and ("4. 👎 No" in shown) is switch
+    [address] = await chat.say("2")
+    assert address.text.startswith("Before dispatch, send your order number")
+    # An answer without buttons retires the menu: "1" then presses nothing older.
+    [plain] = await chat.say("What payment methods do you accept?")
+    assert bool(plain.buttons) is switch
+    after = await bot.pipeline.receive(chat.message("1"))
+    assert after.route == ("feedback" if switch else "fallback")
+    assert bot.store.feedback.tally("payment-methods").up == int(switch)

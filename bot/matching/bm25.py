@@ -87,6 +87,10 @@ class Bm25Index:
                 break
             budget -= len(posting)
             rest += 1
+            if not scores:
+                # The rarest term seeds the scores in one comprehension, much cheaper than a loop.
+                scores = {doc: idf * weight for doc, weight in posting.items()}
+                continue
             get = scores.get
             for doc, weight in posting.items():
                 scores[doc] = get(doc, 0.0) + idf * weight

@@ -76,8 +76,10 @@ class CentroidIndex:
             norms = self._norms[faq_id] = tuple(self._norm(shares) for shares in groups)
         best = 0.0
         for shares, group_norm in zip(groups, norms, strict=True):
-            # fsum is exact, so the set's order cannot make equal indexes score differently.
-            dot = math.fsum(squares[t] * shares[t] for t in squares.keys() & shares.keys())
+            # Summed in the query's own term order, so equal indexes give equal scores whatever
+            # order their FAQs were added in.
+            get = shares.get
+            dot = sum(square * get(term, 0.0) for term, square in squares.items())
             best = max(best, dot / (norm * group_norm))
         return best
 

@@ -171,8 +171,7 @@ class Orders:
         self, number: str, status: str, now: datetime, *, status_at: datetime | None = None,
         carrier: str = "", tracking_number: str = "", expected_on: str = "",
     ) -> Order | None:
-        """Record a status change reported by the shop (at `status_at`, default now); None if
-        the order is not stored."""
+        """Record a status the shop reports, set at `status_at` (else now); None if not stored."""
         cursor = self.db.execute(
             "UPDATE orders SET status = ?, status_at = ?, updated_at = ?,"
             " carrier = CASE WHEN ? = '' THEN carrier ELSE ? END,"
@@ -184,8 +183,11 @@ class Orders:
         return self.get(number) if cursor.rowcount else None
 
     def current_status(self, number: str) -> StatusMark | None:
-        """The order's status and since when: the stored order's, else (an order that lives in
-        the shop's API) that of the last event applied to it; None when neither exists."""
+        """The order's status and since when; None if it is neither stored nor in an event.
+
+        An order that lives in the shop's API (source = "http") is not stored: the last event
+        applied to it stands for its status.
+        """
         row = self.db.one("SELECT status, status_at FROM orders WHERE number = ?", [number])
         if row is None:
             row = self.db.one(

@@ -165,7 +165,9 @@ def orders_import(args: argparse.Namespace) -> int:
     try:
         report = import_orders(Path(args.file), store, Clock().now(), progress)
     except OrderFileError as error:
-        print(f"nothing imported: {error}", file=sys.stderr)
+        print("nothing imported: the file cannot be read as a whole", file=sys.stderr)
+        for problem in error.problems:
+            print(f"  {problem}", file=sys.stderr)
         return 2
     finally:
         store.close()

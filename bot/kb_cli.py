@@ -84,7 +84,7 @@ def kb_eval(args: argparse.Namespace) -> int:
         bot.faqs.refresh()
         pairs, problems = read_labelled(Path(args.file), set(bot.faqs.faqs))
         for problem in problems:
-            print(f"  {problem}")
+            print(f"  {problem}" if pairs else f"error: {problem}")
         if not pairs:
             print("nothing to score")
             return 1

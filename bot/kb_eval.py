@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -10,8 +9,10 @@ from pathlib import Path
 
 from bot.config import KnowledgeBaseSettings
 from bot.faq_index import ANSWER, FALLBACK, FaqIndex, outcome_of
+from bot.spreadsheet import decode, read_sheet
 
 OUT_OF_SCOPE = "oos"
+COLUMNS = ("text", "faq_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,20 +81,30 @@ class Evaluation:
 
 
 def read_labelled(path: Path, known: set[str]) -> tuple[list[tuple[str, str]], list[str]]:
-    """(text, faq_id) pairs from a CSV with `text` and `faq_id` columns, and its problems."""
-    with path.open(encoding="utf-8-sig", newline="") as file:
-        reader = csv.DictReader(file)
-        if not {"text", "faq_id"} <= set(reader.fieldnames or ()):
-            return [], [f"{path.name}: needs the columns text and faq_id"]
-        pairs, problems = [], []
-        for number, row in enumerate(reader, start=2):
-            text, label = (row["text"] or "").strip(), (row["faq_id"] or "").strip()
-            if not text:
-                continue
-            if label != OUT_OF_SCOPE and label not in known:
-                problems.append(f"{path.name} row {number}: no FAQ {label!r} (skipped)")
-                continue
-            pairs.append((text, label))
+    """(text, faq_id) pairs from a CSV with `text` and `faq_id` columns, and its problems.
+
+    The file is read as the KB import reads a spreadsheet (bot/spreadsheet.py), other columns
+    allowed. One that cannot be read whole gives no pairs: a score of part of it would mislead.
+    """
+    text, unreadable = decode(path.read_bytes(), path.name)
+    if unreadable:
+        return [], unreadable
+    sheet = read_sheet(text, path.name, COLUMNS, COLUMNS, extra_columns=True)
+    if not sheet.complete:
+        return [], sheet.problems
+    pairs = []
+    skipped = list(sheet.rejected)
+    for number, row in sheet.rows:
+        question, label = row["text"], row["faq_id"]
+        if not question:
+            skipped.append((number, "text is empty"))
+        elif not label:
+            skipped.append((number, "faq_id is empty"))
+        elif label != OUT_OF_SCOPE and label not in known:
+            skipped.append((number, f"no FAQ {label!r}"))
+        else:
+            pairs.append((question, label))
+    problems = [f"{path.name} row {number}: {why} (skipped)" for number, why in sorted(skipped)]
     return pairs, problems
 
 

@@ -14,6 +14,9 @@ STATUSES = ("pending", "paid", "shipped", "delivered", "refunded", "cancelled")
 NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _ITEM = re.compile(r"^(?P<name>.+?)\s*[x×*]\s*(?P<quantity>\d+)$")
+# 199,5 or 199,50: a spreadsheet where the decimal mark is a comma. "1,234" stays an error:
+# it could as well be a thousand.
+_DECIMAL_COMMA = re.compile(r"\d+,\d{1,2}")
 
 
 class OrderError(ValueError):
@@ -151,8 +154,11 @@ def parse_items(value: Any) -> tuple[Item, ...]:
 def _amount(value: Any) -> Decimal:
     if isinstance(value, bool) or value is None or value == "":
         raise OrderError("amount is required")
+    text = str(value).strip().lstrip("¥$")
+    if _DECIMAL_COMMA.fullmatch(text):
+        text = text.replace(",", ".")
     try:
-        amount = Decimal(str(value).strip().lstrip("¥$"))
+        amount = Decimal(text)
     except InvalidOperation:
         raise OrderError(f"amount {value!r} is not a number") from None
     if not amount.is_finite() or amount < 0 or amount > Decimal("100000000"):

@@ -8,16 +8,18 @@ import hmac
 import json
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
 from bot.app import Bot
+from bot.clock import iso
 from bot.errors import PayloadError
 from bot.message import Button, Reply
 from bot.order import NUMBER, normalize_number
 from bot.order_reply import ANOTHER
+from bot.order_status import StatusMark, is_stale
 from bot.referral_orders import complete_on_paid
 from bot.server import BOT_KEY, BodyTooLarge, json_error, read_body
 
@@ -25,6 +27,10 @@ log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Brandbot-Signature"
 EVENT_STATUSES = ("paid", "shipped", "delivered", "refunded", "cancelled")
+# An occurred_at further ahead of our clock is refused: kept, it would make every real event
+# after it look older until that time came. Most often it is local time sent as UTC.
+CLOCK_SKEW = timedelta(minutes=15)
+TIME_EXAMPLE = "2026-11-25T14:03:00+08:00"
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -49,6 +55,7 @@ class OrderEvent:
     carrier: str = ""
     tracking_number: str = ""
     expected_on: str = ""
+    occurred_at: datetime | None = None  # when the status changed in the shop, if it says
 
 
 def _field(data: dict[str, Any], key: str, limit: int, *, required: bool = False) -> str:
@@ -65,8 +72,24 @@ def _field(data: dict[str, Any], key: str, limit: int, *, required: bool = False
     return value
 
 
-def parse_event(body: bytes) -> OrderEvent:
-    """The event in a request body; PayloadError says what is wrong."""
+def _moment(text: str, now: datetime) -> datetime:
+    """An event's own time, in UTC; PayloadError for one without an offset or from the future."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise PayloadError(f"occurred_at must be a time like {TIME_EXAMPLE}") from None
+    if moment.tzinfo is None:
+        raise PayloadError(f"occurred_at needs its UTC offset, like {TIME_EXAMPLE} or …Z")
+    if moment - now > CLOCK_SKEW:
+        minutes = int((moment - now).total_seconds() // 60)
+        raise PayloadError(
+            f"occurred_at is {minutes} minutes ahead of the bot's clock: is its UTC offset right?"
+        )
+    return moment.astimezone(UTC)
+
+
+def parse_event(body: bytes, now: datetime) -> OrderEvent:
+    """The event in a request body received `now`; PayloadError says what is wrong."""
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, ValueError):
@@ -79,6 +102,7 @@ def parse_event(body: bytes) -> OrderEvent:
     status = _field(data, "status", 20, required=True).lower()
     if status not in EVENT_STATUSES:
         raise PayloadError(f"status must be one of {', '.join(EVENT_STATUSES)}")
+    occurred = _field(data, "occurred_at", 40)
     event = OrderEvent(
         event_id=_field(data, "event_id", 128, required=True),
         number=number,
@@ -86,6 +110,7 @@ def parse_event(body: bytes) -> OrderEvent:
         carrier=_field(data, "carrier", 60),
         tracking_number=_field(data, "tracking_number", 60),
         expected_on=_field(data, "expected_on", 10),
+        occurred_at=_moment(occurred, now) if occurred else None,
     )
     if status == "shipped" and not (event.carrier and event.tracking_number):
         raise PayloadError("a shipped event needs carrier and tracking_number")
@@ -98,25 +123,36 @@ def parse_event(body: bytes) -> OrderEvent:
 
 
 def apply_event(bot: Bot, event: OrderEvent, body: bytes) -> dict[str, Any]:
-    """Update the order and tell its owners, once per event id; returns what happened."""
+    """Update the order and tell its owners, once per event id; returns what happened.
+
+    An event older than the order's status (bot/order_status.py) is kept, marked stale, and
+    changes nothing and tells nobody.
+    """
     store = bot.store
     now = bot.clock.now()
     with store.db.transaction():
+        current = store.orders.current_status(event.number)
+        stale = is_stale(StatusMark(event.status, event.occurred_at), current)
         if not store.orders.claim_event(
-            event.event_id, event.number, event.status, body.decode("utf-8", "replace"), now
+            event.event_id, event.number, event.status, body.decode("utf-8", "replace"), now,
+            occurred_at=event.occurred_at, stale=stale,
         ):
             return {**(store.orders.event_result(event.event_id) or {}), "duplicate": True}
-        order = store.orders.apply_status(
-            event.number, event.status, now, carrier=event.carrier,
-            tracking_number=event.tracking_number, expected_on=event.expected_on,
-        )
+        if stale:
+            order = store.orders.get(event.number)
+        else:
+            order = store.orders.apply_status(
+                event.number, event.status, now, status_at=event.occurred_at,
+                carrier=event.carrier, tracking_number=event.tracking_number,
+                expected_on=event.expected_on,
+            )
         owners = store.orders.owners(
             event.number, phone=order.phone if order else "",
             customer_id=order.customer_id if order else "",
         )
         notified: list[dict[str, str]] = []
         not_delivered: list[dict[str, str]] = []
-        for customer_id in owners:
+        for customer_id in [] if stale else owners:
             customer = store.customers.get(customer_id)
             language = customer.language if customer else bot.config.bot.default_language
             reply = _event_reply(bot, event, language)
@@ -134,21 +170,29 @@ def apply_event(bot: Bot, event: OrderEvent, body: bytes) -> dict[str, Any]:
             "event_id": event.event_id,
             "order_number": event.number,
             "status": event.status,
-            "order_updated": order is not None,
+            "order_updated": order is not None and not stale,
             "notified": notified,
             "not_delivered": not_delivered,
             "duplicate": False,
+            "stale": stale,
         }
         if event.status == "paid":
+            # Even a late "paid" (a retry after "shipped") reports a payment that happened.
             referrals = complete_on_paid(store, bot.pipeline, event.event_id, owners, now)
             if referrals:
                 result["referrals_completed"] = referrals
-        if not owners:
+        if stale and current is not None:
+            since = f" since {iso(current.at)}" if current.at else ""
+            result["note"] = (
+                f"older than the order's current status ({current.status}{since}):"
+                " the order is unchanged and nobody was sent a status message"
+            )
+        elif not owners:
             result["note"] = "no customer is known to own this order: nobody was told"
         store.orders.set_event_result(event.event_id, result)
     log.info(
-        "order event %s: %s, %d notified, %d not delivered", event.event_id, event.status,
-        len(notified), len(not_delivered),
+        "order event %s: %s%s, %d notified, %d not delivered", event.event_id, event.status,
+        " (stale, ignored)" if stale else "", len(notified), len(not_delivered),
     )
     return result
 
@@ -179,7 +223,7 @@ async def order_events(request: web.Request) -> web.Response:
         log.warning("order event refused: %s", "bad signature" if secret else "no secret set")
         return json_error(401, f"missing or wrong {SIGNATURE_HEADER} (sha256=<hex HMAC of body>)")
     try:
-        event = parse_event(body)
+        event = parse_event(body, bot.clock.now())
     except PayloadError as error:
         headers = {name.lower(): value for name, value in request.headers.items()}
         bot.store.dead_letters.add("orders", str(error), headers, body, bot.clock.now())

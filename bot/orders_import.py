@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 from collections.abc import Callable, Iterator, Mapping
@@ -15,14 +14,15 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.errors import BotError
 from bot.order import OrderError, order_from_record
+from bot.spreadsheet import decode, read_sheet
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-COLUMNS = {
+COLUMNS = (
     "number", "status", "items", "amount", "currency", "carrier", "tracking_number",
     "expected_on", "phone", "email", "customer_id", "province", "city", "address", "placed_at",
-}
+)
 REQUIRED = ("number", "status", "items", "amount")
 BATCH = 500
 SEEDED_KEY = "orders:samples-seeded"
@@ -32,6 +32,20 @@ Progress = Callable[[int, int], None]
 
 class OrderFileError(BotError):
     """The file as a whole cannot be imported (unreadable, wrong type, unknown columns)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Unusable:
+    """A row the file itself spoils (too many cells, a formula error), and why."""
+
+    reason: str
+
+
+Record = Mapping[str, Any] | Unusable
 
 
 @dataclass(slots=True)
@@ -56,51 +70,45 @@ class ImportReport:
         )
 
 
-def _check_columns(names: list[str]) -> None:
-    unknown = sorted(set(names) - COLUMNS)
-    missing = [name for name in REQUIRED if name not in names]
-    problems = []
-    if unknown:
-        problems.append(f"unknown columns: {', '.join(unknown)}")
-    if missing:
-        problems.append(f"missing columns: {', '.join(missing)}")
-    if problems:
-        raise OrderFileError(f"{'; '.join(problems)} (known: {', '.join(sorted(COLUMNS))})")
-
-
-def read_records(path: Path) -> tuple[int, Iterator[tuple[str, Mapping[str, Any]]]]:
-    """How many records the file holds, and each one with where it is ('line 3', 'item 2')."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise OrderFileError(f"{path}: cannot read it ({error})") from None
+def read_records(path: Path) -> tuple[int, Iterator[tuple[str, Record]]]:
+    """How many records the file holds, and each one with where it is ('row 3', 'item 2')."""
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        reader = csv.DictReader(text.splitlines())
-        _check_columns([name.strip() for name in reader.fieldnames or []])
-        total = max(sum(1 for line in text.splitlines()[1:] if line.strip()), 0)
+    if suffix not in (".csv", ".json"):
+        raise OrderFileError([f"{path}: the file name must end in .csv or .json"])
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise OrderFileError([f"{path}: cannot read it ({error})"]) from None
+    return _read_csv(data, path.name) if suffix == ".csv" else _read_json(data, path)
 
-        def rows() -> Iterator[tuple[str, Mapping[str, Any]]]:
-            for row in reader:
-                if None in row:
-                    yield f"line {reader.line_num}", {"__error__": "more cells than columns"}
-                    continue
-                yield f"line {reader.line_num}", {
-                    (key or "").strip(): value for key, value in row.items()
-                }
 
-        return total, rows()
-    if suffix == ".json":
-        try:
-            data = json.loads(text)
-        except ValueError as error:
-            raise OrderFileError(f"{path}: not valid JSON ({error})") from None
-        if isinstance(data, dict) and isinstance(data.get("orders"), list):
-            data = data["orders"]
-        if not isinstance(data, list):
-            raise OrderFileError(f"{path}: expected a list of orders or {{\"orders\": [...]}}")
-        return len(data), ((f"item {index}", record) for index, record in enumerate(data, 1))
-    raise OrderFileError(f"{path}: the file name must end in .csv or .json")
+def _read_csv(data: bytes, name: str) -> tuple[int, Iterator[tuple[str, Record]]]:
+    """The rows of a spreadsheet, read whole or not at all (row numbers as it shows them)."""
+    # Bytes, not read_text: its newline translation would change line breaks inside cells.
+    text, unreadable = decode(data, name)
+    if unreadable:
+        raise OrderFileError(unreadable)
+    sheet = read_sheet(text, name, COLUMNS, REQUIRED)
+    if not sheet.complete:  # rows would be missing without a word: import none of them
+        raise OrderFileError(sheet.problems)
+    records: list[tuple[int, Record]] = [*sheet.rows]
+    records += [(number, Unusable(reason)) for number, reason in sheet.rejected]
+    records.sort(key=lambda entry: entry[0])
+    return len(records), ((f"row {number}", record) for number, record in records)
+
+
+def _read_json(data: bytes, path: Path) -> tuple[int, Iterator[tuple[str, Record]]]:
+    try:
+        loaded = json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        raise OrderFileError([f"{path}: cannot read it ({error})"]) from None
+    except ValueError as error:
+        raise OrderFileError([f"{path}: not valid JSON ({error})"]) from None
+    if isinstance(loaded, dict) and isinstance(loaded.get("orders"), list):
+        loaded = loaded["orders"]
+    if not isinstance(loaded, list):
+        raise OrderFileError([f"{path}: expected a list of orders or {{\"orders\": [...]}}"])
+    return len(loaded), ((f"item {index}", record) for index, record in enumerate(loaded, 1))
 
 
 def import_orders(
@@ -110,7 +118,7 @@ def import_orders(
     total, records = read_records(path)
     report = ImportReport()
     done = 0
-    batch: list[tuple[str, Mapping[str, Any]]] = []
+    batch: list[tuple[str, Record]] = []
 
     def flush() -> None:
         with store.db.transaction():
@@ -132,15 +140,15 @@ def import_orders(
 
 
 def _import_one(
-    where: str, record: Mapping[str, Any], store: Store, now: datetime, report: ImportReport
+    where: str, record: Record, store: Store, now: datetime, report: ImportReport
 ) -> None:
+    if isinstance(record, Unusable):
+        report.rejected.append((where, record.reason))
+        return
     if not isinstance(record, Mapping):
         report.rejected.append((where, "not an object"))
         return
-    if "__error__" in record:
-        report.rejected.append((where, str(record["__error__"])))
-        return
-    unknown = sorted(set(record) - COLUMNS)
+    unknown = sorted(set(record) - set(COLUMNS))
     if unknown:
         report.rejected.append((where, f"unknown fields: {', '.join(unknown)}"))
         return

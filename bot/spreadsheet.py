@@ -67,7 +67,11 @@ class Sheet:
     """The rows of a CSV file as {column: cell}, each with its spreadsheet row number."""
 
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # every one, for people, in file order
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # unusable rows, with why
+    # False when the file itself is unusable (no header, a broken one, a quoting error that
+    # stopped reading): then rows may be missing, not just the rejected ones.
+    complete: bool = True
 
 
 def _delimiter(first_line: str, columns: Sequence[str]) -> str:
@@ -80,12 +84,14 @@ def _delimiter(first_line: str, columns: Sequence[str]) -> str:
 
 
 def read_sheet(
-    text: str, name: str, columns: Sequence[str], required: Sequence[str]
+    text: str, name: str, columns: Sequence[str], required: Sequence[str], *,
+    extra_columns: bool = False,
 ) -> Sheet:
     """Rows of CSV text whose first row names its columns, and every problem, by row number.
 
     Row numbers are those a spreadsheet shows: the header is row 1 and a cell with line
     breaks inside is still one row. Blank rows are skipped; cells are stripped and unguarded.
+    With `extra_columns`, columns not in `columns` are read along instead of refused.
     """
     sheet = Sheet()
     text = text.removeprefix("\ufeff")
@@ -100,29 +106,35 @@ def read_sheet(
     number = 0
     try:
         for number, cells in enumerate(reader, start=1):
-            if header is not None:
-                row = _row(cells, header, f"{name} row {number}", sheet.problems)
-                if row is not None:
-                    sheet.rows.append((number, row))
-                continue
-            header = _header(cells, name, columns, required, sheet.problems)
             if header is None:
-                return sheet
+                header = _header(cells, name, columns, required, extra_columns, sheet.problems)
+                if header is None:
+                    sheet.complete = False
+                    return sheet
+                continue
+            row = _row(cells, header)
+            if isinstance(row, str):
+                sheet.rejected.append((number, row))
+                sheet.problems.append(f"{name} row {number}: {row}")
+            elif row is not None:
+                sheet.rows.append((number, row))
     except csv.Error as error:
         reason = next(
             (words for end, words in _CSV_ERRORS.items() if str(error).endswith(end)), str(error)
         )
         sheet.problems.append(f"{name} row {number + 1}: {reason}; nothing after it was read")
+        sheet.complete = False
     if number == 0 and not sheet.problems:
         sheet.problems.append(
             f"{name}: the file is empty (row 1 must name the columns {', '.join(columns)})"
         )
+        sheet.complete = False
     return sheet
 
 
 def _header(
     cells: list[str], name: str, columns: Sequence[str], required: Sequence[str],
-    problems: list[str],
+    extra_columns: bool, problems: list[str],
 ) -> list[str] | None:
     """The column of each cell ('' for an unnamed one), or None when rows cannot be read."""
     header = [cell.strip().casefold() for cell in cells]
@@ -135,7 +147,7 @@ def _header(
     for column in dict.fromkeys(header):
         if column and header.count(column) > 1:
             problems.append(f"{where}: column {column!r} appears {header.count(column)} times")
-        elif column and column not in columns:
+        elif column and column not in columns and not extra_columns:
             problems.append(f"{where}: unknown column {column!r}: remove or rename it"
                             f" (columns: {known})")
     missing = [column for column in required if column not in header]
@@ -145,10 +157,8 @@ def _header(
     return None if len(problems) > found else header
 
 
-def _row(
-    cells: list[str], header: list[str], where: str, problems: list[str]
-) -> dict[str, str] | None:
-    """One row as {column: cell}, or None when it is blank or unusable (its problem noted)."""
+def _row(cells: list[str], header: list[str]) -> dict[str, str] | str | None:
+    """One row as {column: cell}, None when it is blank, or what makes it unusable."""
     values = [unguard_cell(cell.strip()) for cell in cells]
     if not any(values):
         return None  # a blank row left in the sheet, or only its delimiters
@@ -156,16 +166,14 @@ def _row(
     pairs = list(zip(header, values[:len(header)], strict=True))
     if any(values[len(header):]) or any(value for column, value in pairs if not column):
         named = len([column for column in header if column])
-        problems.append(
-            f"{where}: {len(cells)} cells but {named} named columns"
+        return (
+            f"{len(cells)} cells but {named} named columns"
             " (a delimiter inside an unquoted cell? put the cell in quotes)"
         )
-        return None
     for column, value in pairs:
         if value in ERROR_VALUES:
-            problems.append(
-                f"{where}: {column} is {value}, a spreadsheet formula error; type the text"
+            return (
+                f"{column} is {value}, a spreadsheet formula error; type the text"
                 " again with an apostrophe (') in front"
             )
-            return None
     return {column: value for column, value in pairs if column}

@@ -14,6 +14,7 @@ from bot.app import build_bot
 from bot.cli import main
 from bot.clock import Clock
 from bot.config import load_config
+from bot.kb_eval import read_labelled
 from bot.store import open_store
 from tests.helpers.chat import Chat
 
@@ -197,6 +198,64 @@ def test_kb_eval_scores_a_labelled_file(run: Run, tmp_path: Path) -> None:
     assert "answered:   4  (1 with the wrong FAQ)" in out
     assert "oos recall: 1.000" in out
     assert "wholesale → gaiwan-use  ×1  'How do I use a gaiwan?' (answer," in out
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_kb_eval_reads_a_file_excel_saved(run: Run, tmp_path: Path, encoding: str) -> None:
+    labelled = tmp_path / "labelled.csv"
+    labelled.write_bytes(
+        (
+            "text;faq_id;notes\r\n"
+            'How long until my order ships?;shipping-time;"asked twice;\r\nby phone"\r\n'
+            ";;\r\n"
+            "'- Do you offer gift wrapping?;gift-wrapping;\r\n"
+            "qwzx plomf;oos;\r\n"
+            ";shipping-time;\r\n"
+            "something;no-such-faq;\r\n"
+            "多久发货?;shipping-time;a;b\r\n"
+            "多久发货？;#N/A;\r\n"
+        ).encode(encoding)
+    )
+    code, out = run("eval", str(labelled))
+    assert code == 0, out
+    assert out.splitlines()[:4] == [
+        "  labelled.csv row 6: text is empty (skipped)",
+        "  labelled.csv row 7: no FAQ 'no-such-faq' (skipped)",
+        "  labelled.csv row 8: 4 cells but 3 named columns (a delimiter inside an unquoted"
+        " cell? put the cell in quotes) (skipped)",
+        "  labelled.csv row 9: faq_id is #N/A, a spreadsheet formula error; type the text again"
+        " with an apostrophe (') in front (skipped)",
+    ]
+    assert "questions:  3" in out and "top-1:      1.000" in out
+    pairs, _ = read_labelled(labelled, {"shipping-time", "gift-wrapping"})
+    # The apostrophe that keeps "- Do you…" from being a formula is not part of the question.
+    assert pairs == [
+        ("How long until my order ships?", "shipping-time"),
+        ("- Do you offer gift wrapping?", "gift-wrapping"),
+        ("qwzx plomf", "oos"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "problem"),
+    [
+        (b'text,faq_id\nHow long until my order ships?,shipping-time\n"never closed,oos\n',
+         "error: labelled.csv row 3: a quoted cell is never closed"),
+        (b"text\nHow long until my order ships?\n",
+         "error: labelled.csv row 1: missing column(s) faq_id"),
+        ("text,faq_id\n多久发货,shipping-time\n".encode("gb18030"),
+         "error: labelled.csv line 2: the file is not UTF-8 text"),
+    ],
+)
+def test_kb_eval_scores_nothing_of_a_file_it_cannot_read_whole(
+    run: Run, tmp_path: Path, data: bytes, problem: str
+) -> None:
+    labelled = tmp_path / "labelled.csv"
+    labelled.write_bytes(data)
+    code, out = run("eval", str(labelled))
+    assert code == 1
+    assert out.splitlines() == [out.splitlines()[0], "nothing to score"]
+    assert out.startswith(problem)
 
 
 def test_bad_paths_get_a_clear_error(run: Run, tmp_path: Path) -> None:

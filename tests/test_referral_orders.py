@@ -84,6 +84,29 @@ async def test_a_paid_order_completes_the_referral_once(
     assert any("首笔订单" in message["text"] for message in history["messages"])
 
 
+async def test_a_paid_event_arriving_after_shipped_still_completes_the_referral(
+    make_config: Callable[..., Config], aiohttp_client: Callable[..., Any]
+) -> None:
+    api = await make_api(make_config, aiohttp_client, "order")
+    bot = api.app[BOT_KEY]
+    await referred_buyer(bot)
+    before = balance(bot, "inviter")
+    body = json.dumps({"event_id": "evt-ship", "order_number": ORDER, "status": "shipped",
+                       "carrier": "顺丰速运", "tracking_number": "SF1"}).encode()
+    await api.post("/api/orders/events", data=body, headers={
+        "Content-Type": "application/json", SIGNATURE_HEADER: sign(SECRET, body),
+    })
+    # The shop's retry of the paid event comes after shipped: no stale status message, but
+    # the payment did happen, so the referral completes.
+    result = await paid(api, "evt-pay-late")
+    assert result["stale"] is True and result["referrals_completed"]
+    assert balance(bot, "inviter") == before + 200
+    keys = [row["dedupe_key"] for row in bot.store.db.query("SELECT dedupe_key FROM outbox")]
+    assert not any(key.startswith("notify:order-event:evt-pay-late:") for key in keys)
+    assert any(key.startswith("notify:referral:evt-pay-late:") for key in keys)
+    assert bot.store.orders.get(ORDER).status == "shipped"  # type: ignore[union-attr]
+
+
 async def test_with_the_default_step_a_paid_order_completes_nothing(
     make_config: Callable[..., Config], aiohttp_client: Callable[..., Any]
 ) -> None:

@@ -169,3 +169,40 @@ def test_a_file_saved_in_a_legacy_encoding_is_refused_with_its_line() -> None:
         'kb.csv line 3: the file is not UTF-8 text; save it as "CSV UTF-8" in Excel, or with'
         " the Unicode (UTF-8) character set in LibreOffice"
     ]
+
+
+def test_unusable_rows_are_listed_apart_and_the_rest_is_read() -> None:
+    sheet = read_sheet(
+        "faq_id,kind,language,text\nx,tag,,a\nx,answer,en,#REF!\nx,tag,,b,c\nx,tag,,d\n",
+        "kb.csv", COLUMNS, REQUIRED,
+    )
+    assert sheet.complete
+    assert [number for number, _ in sheet.rows] == [2, 5]
+    assert [number for number, _ in sheet.rejected] == [3, 4]
+    assert sheet.rejected[0][1].startswith("text is #REF!, a spreadsheet formula error")
+    assert sheet.problems == [f"kb.csv row {number}: {why}" for number, why in sheet.rejected]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "faq_id,kind,text\nx,tag,a\n",
+        'faq_id,kind,language,text\nx,tag,,a\nx,answer,en,"never closed\ny,tag,,b\n',
+    ],
+)
+def test_a_file_not_read_whole_says_so(text: str) -> None:
+    sheet = read_sheet(text, "kb.csv", COLUMNS, REQUIRED)
+    assert not sheet.complete and sheet.problems and not sheet.rejected
+
+
+def test_extra_columns_can_be_read_along() -> None:
+    text = "text;faq_id;notes\nwhere is it;order-status;from chat 12\n"
+    assert read_sheet(text, "eval.csv", ("text", "faq_id"), ("text", "faq_id")).problems == [
+        "eval.csv row 1: unknown column 'notes': remove or rename it (columns: text, faq_id)"
+    ]
+    sheet = read_sheet(text, "eval.csv", ("text", "faq_id"), ("text", "faq_id"),
+                       extra_columns=True)
+    assert sheet.problems == [] and sheet.rows == [
+        (2, {"text": "where is it", "faq_id": "order-status", "notes": "from chat 12"})
+    ]

@@ -37,6 +37,27 @@ def test_migrations_apply_once_and_new_ones_apply_forward(
     assert ensure_schema(again.db) == len(MIGRATIONS) + 1  # idempotent
 
 
+def test_order_events_recorded_before_their_times_were_kept_still_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "e.db"
+    names = [name for name, _ in MIGRATIONS]
+    monkeypatch.setattr(
+        "bot.store.schema.MIGRATIONS", MIGRATIONS[:names.index("0010_order_event_times")]
+    )
+    old = open_store(path)
+    old.db.execute(
+        "INSERT INTO order_events (event_id, order_number, status, body, received_at)"
+        " VALUES ('evt-1', 'CL2611190002', 'delivered', '{}', '2026-11-23T12:00:00.000000Z')"
+    )
+    old.close()
+    monkeypatch.setattr("bot.store.schema.MIGRATIONS", MIGRATIONS)
+    store = open_store(path)
+    mark = store.orders.current_status("CL2611190002")
+    assert mark is not None and (mark.status, mark.at) == ("delivered", NOW)
+    store.close()
+
+
 def test_nested_transactions_roll_back_only_the_inner_part(tmp_path: Path) -> None:
     store = open_store(tmp_path / "t.db")
     with store.db.transaction():

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.clock import iso, parse_iso
 from bot.order import Order, order_from_row, phone_digits, same_phone
+from bot.order_status import StatusMark
 from bot.store.database import Database
 
 TAIL = 8  # phone numbers are indexed by their last digits; same_phone decides the rest
@@ -99,6 +100,17 @@ def migrate_orders(db: Database) -> None:
     )
 
 
+def migrate_order_event_times(db: Database) -> None:
+    """0010_order_event_times: the shop's time of each event, and whether it came too late."""
+    db.executescript(
+        """
+        ALTER TABLE order_events ADD COLUMN occurred_at TEXT;
+        ALTER TABLE order_events ADD COLUMN stale INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX order_events_order ON order_events(order_number, received_at);
+        """
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class PendingLookup:
     """A lookup answered "we will message you" while the shop's API was down."""
@@ -156,19 +168,37 @@ class Orders:
             return "updated"
 
     def apply_status(
-        self, number: str, status: str, now: datetime, *, carrier: str = "",
-        tracking_number: str = "", expected_on: str = "",
+        self, number: str, status: str, now: datetime, *, status_at: datetime | None = None,
+        carrier: str = "", tracking_number: str = "", expected_on: str = "",
     ) -> Order | None:
-        """Record a status change reported by the shop; None if the order is not stored."""
+        """Record a status the shop reports, set at `status_at` (else now); None if not stored."""
         cursor = self.db.execute(
             "UPDATE orders SET status = ?, status_at = ?, updated_at = ?,"
             " carrier = CASE WHEN ? = '' THEN carrier ELSE ? END,"
             " tracking_number = CASE WHEN ? = '' THEN tracking_number ELSE ? END,"
             " expected_on = CASE WHEN ? = '' THEN expected_on ELSE ? END WHERE number = ?",
-            [status, iso(now), iso(now), carrier, carrier, tracking_number, tracking_number,
-             expected_on, expected_on, number],
+            [status, iso(status_at or now), iso(now), carrier, carrier, tracking_number,
+             tracking_number, expected_on, expected_on, number],
         )
         return self.get(number) if cursor.rowcount else None
+
+    def current_status(self, number: str) -> StatusMark | None:
+        """The order's status and since when; None if it is neither stored nor in an event.
+
+        An order that lives in the shop's API (source = "http") is not stored: the last event
+        applied to it stands for its status.
+        """
+        row = self.db.one("SELECT status, status_at FROM orders WHERE number = ?", [number])
+        if row is None:
+            row = self.db.one(
+                "SELECT status, coalesce(occurred_at, received_at) AS status_at"
+                " FROM order_events WHERE order_number = ? AND stale = 0"
+                " ORDER BY received_at DESC, rowid DESC LIMIT 1",
+                [number],
+            )
+        if row is None:
+            return None
+        return StatusMark(row["status"], parse_iso(row["status_at"]) if row["status_at"] else None)
 
     # Who may see an order.
 
@@ -400,13 +430,15 @@ class Orders:
     # Status events from the shop.
 
     def claim_event(
-        self, event_id: str, number: str, status: str, body: str, now: datetime
+        self, event_id: str, number: str, status: str, body: str, now: datetime, *,
+        occurred_at: datetime | None = None, stale: bool = False,
     ) -> bool:
-        """Record an event once; False if it was seen before."""
+        """Record an event once (a stale one too, marked so); False if it was seen before."""
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO order_events (event_id, order_number, status, body,"
-            " received_at) VALUES (?, ?, ?, ?, ?)",
-            [event_id, number, status, body, iso(now)],
+            " received_at, occurred_at, stale) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [event_id, number, status, body, iso(now),
+             iso(occurred_at) if occurred_at else None, int(stale)],
         )
         return cursor.rowcount == 1
 

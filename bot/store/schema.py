@@ -9,7 +9,7 @@ from bot.clock import iso
 from bot.store.database import Database
 from bot.store.kb_tables import create_kb_tools_tables
 from bot.store.loyalty_schema import migrate_loyalty
-from bot.store.orders import migrate_orders
+from bot.store.orders import migrate_order_event_times, migrate_orders
 from bot.store.staff import migrate_staff
 
 log = logging.getLogger(__name__)
@@ -136,6 +136,7 @@ MIGRATIONS: list[Migration] = [
     ("0007_staff", migrate_staff),
     ("0008_kb_tools", create_kb_tools_tables),
     ("0009_order_failure_index", _index_order_failures),
+    ("0010_order_event_times", migrate_order_event_times),
 ]
 
 

@@ -17,7 +17,7 @@ from bot.app import Bot
 from bot.clock import iso
 from bot.errors import PayloadError
 from bot.message import Button, Reply
-from bot.order import NUMBER, normalize_number
+from bot.order import NUMBER, Order, normalize_number
 from bot.order_reply import ANOTHER
 from bot.order_status import StatusMark, is_stale
 from bot.referral_orders import complete_on_paid
@@ -138,8 +138,9 @@ def apply_event(bot: Bot, event: OrderEvent, body: bytes) -> dict[str, Any]:
             occurred_at=event.occurred_at, stale=stale,
         ):
             return {**(store.orders.event_result(event.event_id) or {}), "duplicate": True}
+        before = store.orders.get(event.number)
         if stale:
-            order = store.orders.get(event.number)
+            order = before
         else:
             order = store.orders.apply_status(
                 event.number, event.status, now, status_at=event.occurred_at,
@@ -152,7 +153,13 @@ def apply_event(bot: Bot, event: OrderEvent, body: bytes) -> dict[str, Any]:
         )
         notified: list[dict[str, str]] = []
         not_delivered: list[dict[str, str]] = []
-        for customer_id in [] if stale else owners:
+        # A repeat of the status the order has, with nothing new about its delivery, is no
+        # news: the shop re-sent it under another id, and the customer heard it already.
+        repeated = (
+            not stale and current is not None and current.status == event.status
+            and _delivery(before) == _delivery(order)
+        )
+        for customer_id in [] if stale or repeated else owners:
             customer = store.customers.get(customer_id)
             language = customer.language if customer else bot.config.bot.default_language
             reply = _event_reply(bot, event, language)
@@ -181,7 +188,9 @@ def apply_event(bot: Bot, event: OrderEvent, body: bytes) -> dict[str, Any]:
             referrals = complete_on_paid(store, bot.pipeline, event.event_id, owners, now)
             if referrals:
                 result["referrals_completed"] = referrals
-        if stale and current is not None:
+        if repeated:
+            result["note"] = "the order already had this status: nobody was sent it again"
+        elif stale and current is not None:
             since = f" since {iso(current.at)}" if current.at else ""
             result["note"] = (
                 f"older than the order's current status ({current.status}{since}):"
@@ -195,6 +204,13 @@ def apply_event(bot: Bot, event: OrderEvent, body: bytes) -> dict[str, Any]:
         " (stale, ignored)" if stale else "", len(notified), len(not_delivered),
     )
     return result
+
+
+def _delivery(order: Order | None) -> tuple[str, str, str]:
+    """The details of an order a status message tells (an order not stored has none)."""
+    if order is None:
+        return ("", "", "")
+    return (order.carrier, order.tracking_number, order.expected_on)
 
 
 def _event_reply(bot: Bot, event: OrderEvent, language: str) -> Reply:

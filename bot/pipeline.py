@@ -167,6 +167,9 @@ class Pipeline:
             extras=dict(self.extras),
             adapters=self.adapters,
         )
+        # The routes search synchronously: with semantic matching, embed the question in the
+        # index's worker first, so that their search finds it done (a no-op otherwise).
+        await self.faqs.prepare(message.text)
         routed = await self.router.dispatch(message, ctx)
         return self._finish(message, customer, routed.replies, routed.route, ticket)
 

@@ -155,6 +155,7 @@ async def kb_test(invocation: Invocation, ctx: Context) -> list[Reply]:
     question = invocation.arguments.strip()
     if not question:
         raise UsageError
+    await ctx.faqs.prepare(question)  # semantic matching embeds off the event loop
     candidates = ctx.faqs.search(question, limit=TEST_LIMIT)
     settings = ctx.config.knowledge_base
     if not candidates or candidates[0].score < settings.suggest_threshold:

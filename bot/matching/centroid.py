@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from bot.matching.subwords import with_subwords
+from bot.matching.tokens import is_chinese
 
 
 class CentroidIndex:
@@ -34,7 +35,7 @@ class CentroidIndex:
         for tokens in phrasings:
             terms = set(with_subwords(tokens))
             if terms:
-                groups.setdefault(_is_chinese(terms), []).append(terms)
+                groups.setdefault(any(is_chinese(term) for term in terms), []).append(terms)
         if not groups:
             return
         shares = []
@@ -87,7 +88,3 @@ class CentroidIndex:
         idf = self.idf
         return math.sqrt(sum((share * idf(term)) ** 2 for term, share in shares.items()))
 
-
-def _is_chinese(terms: set[str]) -> bool:
-    """True for a phrasing with any Chinese character (tokens are single characters there)."""
-    return any(len(term) == 1 and "\u3400" <= term <= "\u9fff" for term in terms)

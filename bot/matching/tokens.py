@@ -28,3 +28,8 @@ def tokenize(normalized: str) -> list[str]:
 def is_word(token: str) -> bool:
     """True for an alphabetic word token that spelling correction may apply to."""
     return token.isascii() and token.isalpha()
+
+
+def is_chinese(token: str) -> bool:
+    """True for a Chinese character token (tokenize makes one per character of a Chinese run)."""
+    return _CJK_RUN.match(token) is not None

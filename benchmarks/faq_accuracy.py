@@ -28,13 +28,8 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
 
-from bot.matching import (
-    ANSWER_MARGIN,
-    ANSWER_THRESHOLD,
-    SUGGEST_THRESHOLD,
-    FaqDocument,
-    Matcher,
-)
+from bot.config.knowledge_base import ANSWER_MARGIN, ANSWER_THRESHOLD, SUGGEST_THRESHOLD
+from bot.matching import FaqDocument, Matcher
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "faq-eval"
 OOS = "oos"

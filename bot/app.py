@@ -1,47 +1,42 @@
-"""Assembles one running bot from a Config: store, knowledge, router, adapters, outbox."""
+"""The composition root: one running bot assembled from a Config; nothing imports this module."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import Protocol
 
-from bot.adapters import ADAPTERS
-from bot.adapters.base import Adapter
-from bot.adapters.console import ConsoleAdapter
-from bot.adapters.web import WebAdapter
-from bot.clock import Clock
+from bot.adapters.console.adapter import ConsoleAdapter
+from bot.adapters.registry import ADAPTERS
+from bot.adapters.telegram.links import TelegramPlatform
+from bot.adapters.web.adapter import WebAdapter
+from bot.adapters.wechat.adapter import WeChatAdapter
+from bot.adapters.wechat.qr import InviteQrCodes, WeChatPlatform
+from bot.adapters.whatsapp.links import WhatsAppPlatform
 from bot.config import Config
-from bot.expiry_reminders import ExpiryReminders
-from bot.faq_index import FaqIndex
-from bot.handoff_timer import HandoffTimer
-from bot.knowledge import load_faqs, load_texts
-from bot.orders_import import seed_orders
-from bot.orders_service import OrderService
-from bot.outbox import Outbox
-from bot.periodic import Periodic
-from bot.pipeline import Pipeline
-from bot.router import Router
+from bot.core.adapter import Adapter, Platform, PullingAdapter
+from bot.core.clock import Clock
+from bot.core.ports import AdapterPorts
+from bot.core.service import Periodic, Service
+from bot.kb.index import FaqIndex
+from bot.kb.seed import load_faqs, load_texts
+from bot.orders.events import OrderEvents
+from bot.orders.importer import seed_orders
+from bot.orders.service import OrderService
+from bot.rewards.expiry import ExpiryReminders
+from bot.rewards.referrals import PaidOrderReferrals
+from bot.runtime.ingress import Ingress
+from bot.runtime.outbox import Outbox
+from bot.runtime.outgoing import Outgoing
+from bot.runtime.pipeline import Pipeline
+from bot.runtime.router import Router
+from bot.staff.timer import HandoffTimer
 from bot.store import Store, open_store
-from bot.wechat_qr import build_invite_qr
+from handlers import ACTIONS, ROUTES
 
 log = logging.getLogger(__name__)
 
-Runner = Callable[[Pipeline], Coroutine[None, None, None]]
-
-
-class Service(Protocol):
-    """A background part started and stopped with the bot (e.g. the order-lookup retrier)."""
-
-    async def start(self) -> None:
-        """Start working."""
-        ...
-
-    async def stop(self) -> None:
-        """Stop; durable work stays stored for the next start."""
-        ...
+RESUME_SECONDS = 30.0
 
 
 @dataclass(slots=True)
@@ -50,14 +45,17 @@ class Bot:
 
     config: Config
     store: Store
-    faqs: FaqIndex
-    adapters: dict[str, Adapter]
-    webhooks: dict[str, Adapter]
-    outbox: Outbox
-    pipeline: Pipeline
     clock: Clock
-    runners: list[asyncio.Task[None]] = field(default_factory=list)
+    faqs: FaqIndex
+    adapters: dict[str, Adapter]  # every channel, the local web chat and shell included
+    webhooks: dict[str, Adapter]  # the enabled platforms
+    outbox: Outbox
+    outgoing: Outgoing
+    pipeline: Pipeline
+    ingress: Ingress
+    order_events: OrderEvents
     services: list[Service] = field(default_factory=list)
+    runners: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def start(self, *, loops: bool = True) -> None:
         """Build the FAQ index, start sending, handle what a previous run left, start loops."""
@@ -71,11 +69,9 @@ class Bot:
         if resumed:
             log.info("handled %d messages left over from the last run", resumed)
         for name, adapter in self.adapters.items() if loops else ():
-            # Optional hook: an adapter with `async def run(pipeline)` gets a background task
-            # for as long as the bot runs (Telegram's long polling).
-            run: Runner | None = getattr(adapter, "run", None)
-            if run is not None:
-                self.runners.append(asyncio.create_task(run(self.pipeline), name=name))
+            # A pulling adapter (Telegram's long polling) runs for as long as the bot does.
+            if isinstance(adapter, PullingAdapter):
+                self.runners.append(asyncio.create_task(adapter.run(self.ingress), name=name))
 
     async def stop(self) -> None:
         """Stop loops, services and sending (unsent rows stay), then close the store."""
@@ -86,6 +82,7 @@ class Bot:
             if isinstance(outcome, Exception):
                 log.error("%s loop failed", task.get_name(), exc_info=outcome)
         self.runners.clear()
+        await self.ingress.drain()
         for service in reversed(self.services):
             await service.stop()
         await self.outbox.stop()
@@ -96,17 +93,30 @@ class Bot:
 def seed_knowledge_base(config: Config, store: Store, clock: Clock) -> int:
     """Fill an empty store's knowledge base from the configured folder."""
     folder = config.resolve(config.knowledge_base.path)
-    if store.db.scalar("SELECT count(*) FROM faqs"):
+    if store.kb.count():
         return 0
     added = store.kb.seed(load_faqs(folder), clock.now())
     log.info("seeded the knowledge base with %d FAQs from %s", added, folder)
     return added
 
 
+def _platforms(config: Config, invite_qr: InviteQrCodes | None) -> dict[str, Platform]:
+    """What features may ask of each platform (invite links, follow events), running or not."""
+    telegram = config.platforms.get("telegram")
+    username = config.rewards.telegram_bot_username or str(
+        getattr(telegram, "bot_username", "")
+    )
+    platforms: dict[str, Platform] = {
+        "telegram": TelegramPlatform(username),
+        "whatsapp": WhatsAppPlatform(config.rewards.whatsapp_number),
+    }
+    if "wechat" in config.platforms:
+        platforms["wechat"] = WeChatPlatform(invite_qr)
+    return platforms
+
+
 def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None = None) -> Bot:
     """Open the store (seeding it if new) and wire every part together."""
-    from handlers import ACTIONS, ROUTES
-
     clock = clock or Clock()
     store = store or open_store(config.resolve(config.store.path))
     seed_knowledge_base(config, store, clock)
@@ -116,14 +126,15 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
     faqs = FaqIndex(store.kb, semantic=config.knowledge_base.semantic)
     if not faqs.semantic:
         faqs.refresh()  # semantic: Bot.start builds the index off the event loop
+    ports = AdapterPorts(kv=store.kv, inbound=store.customers, clock=clock)
     webhooks: dict[str, Adapter] = {
-        name: ADAPTERS[name].build(settings, store)
+        name: ADAPTERS[name].build(settings, ports)
         for name, settings in config.platforms.items()
         if settings.enabled
     }
     adapters: dict[str, Adapter] = {
-        "web": WebAdapter(),
-        "console": ConsoleAdapter(),
+        "web": WebAdapter(clock, config.server.max_text_chars),
+        "console": ConsoleAdapter(clock),
         **webhooks,
     }
     outbox = Outbox(
@@ -131,25 +142,41 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
         config.outbox,
         {name: adapter.transport() for name, adapter in adapters.items()},
         {name: adapter.rate_limits for name, adapter in adapters.items()},
-        clock=clock,
+        clock,
+    )
+    outgoing = Outgoing(store, adapters, clock, outbox.wake)
+    wechat = webhooks.get("wechat")
+    invite_qr = None
+    if isinstance(wechat, WeChatAdapter) and wechat.settings.app_secret and config.rewards.enabled:
+        invite_qr = InviteQrCodes(
+            store.kv, wechat.tokens, clock, store.loyalty.referrals.codes_without
+        )
+    with_handoff = "handoff.request" in ACTIONS
+    orders = OrderService(
+        store, config.orders, outgoing, texts, clock, with_handoff=with_handoff
     )
     pipeline = Pipeline(
         store=store, config=config, router=Router(ROUTES), faqs=faqs, texts=texts,
-        adapters=adapters, outbox=outbox, actions=ACTIONS, clock=clock,
+        outgoing=outgoing, clock=clock, actions=ACTIONS, platforms=_platforms(config, invite_qr),
+        services={OrderService: orders},
     )
-    orders = OrderService(store, config.orders, pipeline, texts, clock)
-    pipeline.extras["orders"] = orders
+    referrals = PaidOrderReferrals(store, outgoing, texts, config)
     services: list[Service] = [
         orders,
-        HandoffTimer(store, pipeline),
-        ExpiryReminders(store, pipeline),
+        HandoffTimer(pipeline),
+        ExpiryReminders(store, outgoing, texts, config, clock),
         # Deliveries left unhandled by a process that stopped mid-way are picked up again.
-        Periodic("resume", 30.0, pipeline.resume),
+        Periodic("resume", RESUME_SECONDS, pipeline.resume),
     ]
-    invite_qr = build_invite_qr(store, webhooks, clock)
-    if invite_qr is not None and config.rewards.enabled:
-        pipeline.extras["wechat_qr"] = invite_qr
+    if invite_qr is not None:
         services.append(invite_qr)
     return Bot(
-        config, store, faqs, adapters, webhooks, outbox, pipeline, clock, services=services
+        config=config, store=store, clock=clock, faqs=faqs, adapters=adapters,
+        webhooks=webhooks, outbox=outbox, outgoing=outgoing, pipeline=pipeline,
+        ingress=Ingress(store, pipeline, clock),
+        order_events=OrderEvents(store, outgoing, texts, config, clock, referrals.complete),
+        services=services,
     )
+
+
+

@@ -1,43 +1,52 @@
-"""ROUTES: the one place where the priority of handlers is decided; ACTIONS for KB actions."""
+"""The chat turn's behaviour, registered in one place: the routes in priority order, the staff
+commands as one table, and the actions knowledge-base entries may name.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.context import Action
-from bot.router import Route
-from handlers import (
-    admin,
-    fallback,
-    faq,
-    feedback,
-    handoff,
-    orders,
-    reaction,
-    rewards,
-    subscription,
-    welcome,
+from bot.runtime.context import Action
+from bot.runtime.router import Route
+from handlers.conversation import fallback, reaction, subscription, welcome
+from handlers.kb import commands as kb_commands
+from handlers.kb import faq, feedback, review
+from handlers.orders import lookup
+from handlers.rewards import commands as rewards_commands
+from handlers.rewards import route as rewards
+from handlers.staff import customers, handoff, ops, queue
+from handlers.staff.admin import CommandTable, staff_route
+
+# Staff commands of every feature (/help lists them in this order).
+COMMANDS = CommandTable(
+    (
+        *queue.COMMANDS, *customers.COMMANDS, *kb_commands.COMMANDS, *review.COMMANDS,
+        *ops.COMMANDS, *rewards_commands.COMMANDS,
+    ),
+    # Dry runs that /confirm carries out.
+    {**ops.CONFIRMED, **rewards_commands.CONFIRMED},
 )
 
-# Dispatch order (architecture.md): admin → handoff → open flow → events/commands → FAQ → fallback.
+# Dispatch order (docs/architecture.md): staff commands → handoff → open flow →
+# events/commands → FAQ → fallback.
 ROUTES: tuple[Route, ...] = (
-    admin.ROUTE,
+    staff_route(COMMANDS),
     handoff.ROUTE,
-    orders.FLOW_ROUTE,
+    lookup.FLOW_ROUTE,
     rewards.ROUTE,
     welcome.ROUTE,
     subscription.ROUTE,
     reaction.ROUTE,
     feedback.ROUTE,
-    orders.ROUTE,
+    lookup.ROUTE,
     faq.ROUTE,
     fallback.ROUTE,
 )
 
 # KB entries with `action = "<name>"` run these instead of showing an answer.
 ACTIONS: Mapping[str, Action] = {
-    "orders.lookup": orders.lookup_action,
-    "orders.list": orders.list_action,
+    "orders.lookup": lookup.lookup_action,
+    "orders.list": lookup.list_action,
     "handoff.request": handoff.request,
     **rewards.ACTIONS,
 }

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient
 
 from bot.app import Bot, build_bot
 from bot.config import Config, parse_config
-from bot.server import create_app
+from bot.server.app import create_app
 from tests.helpers.chat import Chat
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,8 +16,9 @@ from aiohttp.test_utils import TestClient
 
 from bot.app import build_bot
 from bot.config import Config
-from bot.server import BOT_KEY, create_app
-from tests.adapters.whatsapp_helpers import ENV, fixture, settings_table, signature
+from bot.server.app import create_app
+from bot.server.running import BOT_KEY
+from tests.adapters.whatsapp.helpers import ENV, fixture, settings_table, signature
 from tests.fakes.telegram_api import SECRET, TOKEN, FakeTelegramApi
 from tests.fakes.whatsapp_api import FakeGraphApi
 

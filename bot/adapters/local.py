@@ -7,7 +7,7 @@ from datetime import datetime
 
 import aiohttp
 
-from bot.adapters.base import (
+from bot.core.adapter import (
     InboundRequest,
     OutboundRequest,
     RateLimits,
@@ -15,7 +15,7 @@ from bot.adapters.base import (
     SendStatus,
     WebhookAnswer,
 )
-from bot.message import Address, Reply
+from bot.core.message import Address, Reply
 
 
 class LogTransport:

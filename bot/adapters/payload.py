@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.errors import PayloadError
+from bot.core.errors import PayloadError
 
 
 def unix_time(seconds: int) -> datetime:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.message import Reply
+from bot.core.message import Reply
 
 
 def numbered(reply: Reply) -> str:

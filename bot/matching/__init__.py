@@ -6,9 +6,10 @@ otherwise offer "did you mean" down to SUGGEST_THRESHOLD; below that, hand over 
 
 from __future__ import annotations
 
-from bot.matching.document import Candidate, FaqDocument
+from bot.core.faq import Candidate
+from bot.core.normalize import normalize
+from bot.matching.document import FaqDocument
 from bot.matching.matcher import Matcher, Weights
-from bot.matching.normalize import normalize
 
 # Tuned on DEV only (benchmarks/faq_accuracy.py). At 0.38 CLINC150 k10 keeps 77.5% of in-scope
 # queries right and sends 69% of out-of-scope ones to a human (0.42 would give 75% / 84%).

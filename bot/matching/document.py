@@ -1,8 +1,8 @@
-"""The matcher's value types: what it is given (FaqDocument) and what it returns (Candidate)."""
+"""What the matcher is given of an FAQ (it returns bot.core.faq.Candidate)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -14,12 +14,3 @@ class FaqDocument:
     keywords: tuple[str, ...] = ()
     negatives: tuple[str, ...] = ()
 
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """One FAQ that may answer the question, with a score in [0, 1]."""
-
-    faq_id: str
-    score: float
-    phrasing: str
-    components: dict[str, float] = field(default_factory=dict)

@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from bot.language import to_simplified
+from bot.core.language import to_simplified
 
 INSTALL_HINT = "pip install 'brandbot[semantic]'"
 # 20,000 vectors of 384 float32s are about 30 MB: a large KB's phrasings plus recent questions.

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
+from bot.core.faq import Candidate
+from bot.core.normalize import normalize
 from bot.matching.bm25 import Bm25Index, top_ids
 from bot.matching.centroid import CentroidIndex
-from bot.matching.document import Candidate, FaqDocument
-from bot.matching.normalize import normalize
+from bot.matching.document import FaqDocument
 from bot.matching.spelling import SpellingCorrector
 from bot.matching.tokens import tokenize
 

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.language import base_language, detect_language
-from bot.matching.document import Candidate, FaqDocument
+from bot.core.faq import Candidate
+from bot.core.language import base_language, detect_language
+from bot.core.normalize import normalize
+from bot.matching.document import FaqDocument
 from bot.matching.encoder import Encoder, Vectors, shared_encoder
 from bot.matching.matcher import Matcher
-from bot.matching.normalize import normalize
 from bot.matching.vectors import Rows, VectorRows
 
 

@@ -1,26 +1,29 @@
-"""open_store(path) -> Store: one SQLite file, one attribute per concern."""
+"""The store owns every table and every SQL statement: open_store(path) -> Store."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from bot.store.broadcasts import Broadcasts
 from bot.store.conversations import Conversations
 from bot.store.customers import Customers
 from bot.store.database import Database
 from bot.store.dead_letters import DeadLetters
 from bot.store.deliveries import Deliveries
-from bot.store.feedback import Feedback
-from bot.store.handoffs import Handoffs
-from bot.store.kb import KnowledgeBaseStore
-from bot.store.kb_review import ReviewQueue
+from bot.store.kb.faqs import KnowledgeBaseStore
+from bot.store.kb.feedback import Feedback
+from bot.store.kb.review import ReviewQueue
 from bot.store.kv import KeyValues
-from bot.store.loyalty import Loyalty
-from bot.store.orders import Orders
+from bot.store.menus import Menus
+from bot.store.migrations import ensure_schema
+from bot.store.orders.orders import Orders
 from bot.store.outbox import OutboxRows
 from bot.store.reports import Reports
-from bot.store.schema import ensure_schema
-from bot.store.staff import StaffRecords
+from bot.store.rewards.programme import Loyalty
+from bot.store.staff.broadcasts import Broadcasts
+from bot.store.staff.handoffs import Handoffs
+from bot.store.staff.records import StaffRecords
 from bot.store.state import States
 
 
@@ -39,6 +42,7 @@ class Store:
         self.kb_review = ReviewQueue(db, self.kb)
         self.feedback = Feedback(db)
         self.kv = KeyValues(db)
+        self.menus = Menus(self.kv)
         self.orders = Orders(db)
         self.loyalty = Loyalty(db)
         self.staff = StaffRecords(db)
@@ -46,6 +50,12 @@ class Store:
         self.broadcasts = Broadcasts(db)
         self.reports = Reports(db)
         self.schema_version = 0
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All or nothing across concerns (nested calls become savepoints)."""
+        with self.db.transaction():
+            yield
 
     def is_reachable(self) -> bool:
         """Whether the database answers (for /healthz)."""

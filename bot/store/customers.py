@@ -6,8 +6,8 @@ import secrets
 from dataclasses import replace
 from datetime import datetime
 
-from bot.clock import iso, parse_iso
-from bot.message import Customer, Identity
+from bot.core.clock import iso, parse_iso
+from bot.core.message import Customer, Identity
 from bot.store.database import Database
 
 

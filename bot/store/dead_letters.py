@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from bot.clock import iso
+from bot.core.clock import iso
 from bot.store.database import Database
 
 

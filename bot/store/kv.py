@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.clock import iso
+from bot.core.clock import iso
 from bot.store.database import Database
 
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.adapters.base import OutboundRequest
-from bot.clock import iso, parse_iso
+from bot.core.adapter import OutboundRequest
+from bot.core.clock import iso, parse_iso
 from bot.store.database import Database
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from bot.clock import iso
+from bot.core.clock import iso
 from bot.store.database import Database
 
 

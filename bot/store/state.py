@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.clock import iso, parse_iso
+from bot.core.clock import iso, parse_iso
 from bot.store.database import Database
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from bot.app import Bot, build_bot
-from bot.clock import FixedClock
 from bot.config import Config
+from bot.core.clock import FixedClock
 
 
 @pytest.fixture

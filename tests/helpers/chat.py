@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from bot.app import Bot
-from bot.message import Event, Message, MessageKind, Reply, utc_now
+from bot.core.message import Event, Message, MessageKind, Reply, utc_now
 
 _ids = itertools.count(1)
 

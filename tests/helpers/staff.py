@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.app import Bot, build_bot
-from bot.clock import Clock, FixedClock
 from bot.config import Config
+from bot.core.clock import Clock, FixedClock
 
 # Monday 2026-11-23 11:00 in Shanghai: inside the default business hours.
 ON_DUTY = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.matching import (
-    ANSWER_THRESHOLD,
-    SUGGEST_THRESHOLD,
-    Candidate,
-    FaqDocument,
-    Matcher,
-)
+from bot.config.knowledge_base import ANSWER_THRESHOLD, SUGGEST_THRESHOLD
+from bot.core.faq import Candidate
+from bot.matching import FaqDocument, Matcher
 
 DOCUMENTS = (
     FaqDocument("reset-password", ("How do I reset my password?", "I forgot my password")),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.matching import normalize
+from bot.core.normalize import normalize
 from bot.matching.stem import stem
 from bot.matching.tokens import tokenize
 

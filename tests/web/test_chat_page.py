@@ -12,7 +12,7 @@ from playwright.async_api import async_playwright
 
 from bot.app import build_bot
 from bot.config import Config
-from bot.server import create_app
+from bot.server.app import create_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = [

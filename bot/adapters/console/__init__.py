@@ -1,0 +1,1 @@
+"""The terminal shell's channel: typed lines in, plain text out."""

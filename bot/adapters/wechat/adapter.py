@@ -1,0 +1,172 @@
+"""WeChat official account (公众号): verified pushes in; passive XML or API sends out."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.adapters.text import numbered, split_text, utf8_length
+from bot.adapters.wechat.api import SEND_PATH, AccessTokens, WeChatTransport, is_window_open
+from bot.adapters.wechat.crypto import MessageCipher, is_signed, sign
+from bot.adapters.wechat.message import NAME, parse_fields
+from bot.adapters.wechat.xml import read_fields, write_fields
+from bot.config.wechat import WeChatSettings
+from bot.core.adapter import InboundRequest, OutboundRequest, RateLimits, Rendered, WebhookAnswer
+from bot.core.errors import CryptoError, PayloadError, SignatureError
+from bot.core.message import Address, Message, Reply
+from bot.core.ports import AdapterPorts
+
+MAX_TEXT_BYTES = 2048  # docs/platforms.md §1.6: treat 2048 UTF-8 bytes as the reply limit
+XML = "application/xml"
+
+
+def build(settings: WeChatSettings, ports: AdapterPorts) -> WeChatAdapter:
+    """The adapter for a read configuration."""
+    return WeChatAdapter(settings, ports)
+
+
+def is_encrypted(request: InboundRequest) -> bool:
+    """Whether the push says its body is the AES envelope."""
+    return request.query.get("encrypt_type", "").lower() == "aes"
+
+
+class WeChatAdapter:
+    """Translates WeChat pushes and replies; sends go through the customer-service API."""
+
+    name = NAME
+    rate_limits = RateLimits(per_second=50.0, per_chat_per_second=2.0, burst=5)
+
+    def __init__(self, settings: WeChatSettings, ports: AdapterPorts) -> None:
+        self.settings = settings
+        self.ports = ports
+        self.clock = ports.clock
+        self.reply_budget_seconds: float | None = settings.reply_budget_seconds
+        self.cipher = (
+            MessageCipher(settings.aes_key, settings.app_id) if settings.aes_key else None
+        )
+        self.tokens = AccessTokens(
+            ports.kv, settings.api_base_url, settings.app_id, settings.app_secret, self.clock.now
+        )
+
+    def _is_signed(self, request: InboundRequest) -> bool:
+        query = request.query
+        signature, timestamp, nonce = (
+            query.get("signature", ""), query.get("timestamp", ""), query.get("nonce", "")
+        )
+        return bool(signature and timestamp and nonce) and is_signed(
+            signature, self.settings.token, timestamp, nonce
+        )
+
+    def handshake(self, request: InboundRequest) -> WebhookAnswer:
+        """Echo `echostr` when the signature is right (the console's URL check)."""
+        if not self._is_signed(request) or "echostr" not in request.query:
+            return WebhookAnswer(status=403, body="forbidden")
+        return WebhookAnswer(body=request.query["echostr"])
+
+    def verify(self, request: InboundRequest) -> None:
+        """Check `signature`, and for encrypted bodies `msg_signature` and the AppID inside."""
+        if not self._is_signed(request):
+            raise SignatureError("bad or missing signature")
+        if not is_encrypted(request):
+            # Plain bodies are not covered by the signature: safe mode must refuse them.
+            if self.settings.mode == "safe":
+                raise SignatureError("safe mode accepts only encrypted pushes")
+            return
+        if self.cipher is None:
+            raise SignatureError("encrypted push, but no EncodingAESKey is configured")
+        try:
+            encrypted = read_fields(request.body).get("Encrypt", "")
+        except PayloadError as error:
+            raise SignatureError(f"unreadable envelope: {error}", 400) from None
+        if not encrypted:
+            raise SignatureError("encrypted push without Encrypt", 400)
+        query = request.query
+        if not is_signed(
+            query.get("msg_signature", ""), self.settings.token, query["timestamp"],
+            query["nonce"], encrypted,
+        ):
+            raise SignatureError("bad msg_signature")
+        try:
+            self.cipher.decrypt(encrypted)
+        except CryptoError as error:
+            raise SignatureError(f"ciphertext refused: {error}") from None
+
+    def parse(self, request: InboundRequest) -> list[Message]:
+        """The one message of a push, decrypted first when it is encrypted."""
+        fields = read_fields(request.body)
+        encrypted = is_encrypted(request)
+        if encrypted:
+            if self.cipher is None:
+                raise PayloadError("encrypted push, but no EncodingAESKey is configured")
+            try:
+                fields = read_fields(self.cipher.decrypt(fields.get("Encrypt", "")))
+            except CryptoError as error:
+                raise PayloadError(f"cannot decrypt: {error}") from None
+        return [parse_fields(fields, {"fields": fields, "encrypted": encrypted})]
+
+    def acknowledge(self, request: InboundRequest) -> WebhookAnswer:
+        """`success`: WeChat neither retries nor shows an error, and replies come later."""
+        return WebhookAnswer(body="success")
+
+    def render(self, message: Message, replies: Sequence[Reply], *, passive: bool) -> Rendered:
+        """The first text part as the passive XML reply (if allowed); the rest via the API."""
+        parts = self._texts(replies)
+        if not passive or not parts:
+            return Rendered(WebhookAnswer(body="success"), self._sends(message.chat_id, parts))
+        xml = write_fields({
+            "ToUserName": message.user_id,
+            "FromUserName": message.account,
+            "CreateTime": int(self.clock.now().timestamp()),
+            "MsgType": "text",
+            "Content": parts[0],
+        })
+        if message.raw.get("encrypted"):
+            xml = self._envelope(xml)
+        answer = WebhookAnswer(body=xml, content_type=XML)
+        return Rendered(answer, self._sends(message.chat_id, parts[1:]))
+
+    def render_to(self, address: Address, replies: Sequence[Reply]) -> tuple[OutboundRequest, ...]:
+        """Customer-service sends to someone who is not the sender of a message."""
+        return self._sends(address.user_id or address.chat_id, self._texts(replies))
+
+    def window_open(self, last_inbound_at: datetime | None, now: datetime) -> bool:
+        """Customer-service messages reach people who wrote within 48 hours."""
+        return is_window_open(last_inbound_at, now)
+
+    def transport(self) -> WeChatTransport:
+        """Customer-service sends with the shared access token."""
+        return WeChatTransport(self.ports.inbound, self.tokens, self.clock.now)
+
+    @staticmethod
+    def _texts(replies: Sequence[Reply]) -> list[str]:
+        """Each reply as text (buttons numbered), split to WeChat's byte limit."""
+        parts: list[str] = []
+        for reply in replies:
+            text = numbered(reply)
+            if text.strip():
+                parts.extend(split_text(text, MAX_TEXT_BYTES, utf8_length))
+        return parts
+
+    @staticmethod
+    def _sends(openid: str, parts: Sequence[str]) -> tuple[OutboundRequest, ...]:
+        return tuple(
+            OutboundRequest(
+                platform=NAME, chat_id=openid, user_id=openid, path=SEND_PATH,
+                body={"touser": openid, "msgtype": "text", "text": {"content": part}},
+            )
+            for part in parts
+        )
+
+    def _envelope(self, xml: str) -> str:
+        """The safe-mode reply: encrypted, signed with our own timestamp and nonce."""
+        assert self.cipher is not None
+        encrypted = self.cipher.encrypt(xml)
+        timestamp = str(int(self.clock.now().timestamp()))
+        nonce = str(secrets.randbelow(10**10))
+        return write_fields({
+            "Encrypt": encrypted,
+            "MsgSignature": sign(self.settings.token, timestamp, nonce, encrypted),
+            "TimeStamp": int(timestamp),
+            "Nonce": nonce,
+        })

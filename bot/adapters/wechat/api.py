@@ -1,0 +1,143 @@
+"""WeChat's HTTP API: the shared access token and customer-service sends (platforms.md §1.7)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import aiohttp
+
+from bot.core.adapter import OutboundRequest, SendResult, SendStatus
+from bot.core.errors import TokenError
+from bot.core.http import call_json, classify_http
+from bot.core.ports import InboundTimes, KeyValueCache
+
+log = logging.getLogger(__name__)
+
+SEND_PATH = "/cgi-bin/message/custom/send"
+TOKEN_PATH = "/cgi-bin/token"
+# Refresh this long before WeChat's 7200 s lapse, so no send races the expiry.
+REFRESH_MARGIN = timedelta(minutes=5)
+WINDOW = timedelta(hours=48)
+TOKEN_ERRORS = {40001, 40014, 42001}  # invalid, malformed, expired access token
+UNDELIVERABLE = {
+    45015: "outside the 48-hour customer-service window",
+    45047: "customer-service message quota used up",
+}
+NOT_FOLLOWING = 43004  # the user no longer follows the account
+BUSY = -1
+
+
+def is_window_open(last_inbound_at: datetime | None, now: datetime) -> bool:
+    """Whether the customer wrote within the last 48 hours."""
+    return last_inbound_at is not None and now - last_inbound_at < WINDOW
+
+
+class AccessTokens:
+    """The access token, cached in the shared key-value store so every process uses one."""
+
+    def __init__(
+        self, kv: KeyValueCache, base_url: str, app_id: str, app_secret: str,
+        now: Callable[[], datetime],
+    ) -> None:
+        self.kv = kv
+        self.base_url = base_url.rstrip("/")
+        self.app_id = app_id
+        self.app_secret = app_secret
+        self.now = now
+        self.key = f"wechat:access_token:{app_id}"
+        self._lock = asyncio.Lock()
+
+    def cached(self) -> str | None:
+        """The stored token, unless it lapses within the refresh margin."""
+        return self.kv.get(self.key, self.now() + REFRESH_MARGIN)
+
+    async def get(self, session: aiohttp.ClientSession, *, stale: str | None = None) -> str:
+        """A valid token; `stale` names one WeChat just refused, forcing a refresh."""
+        token = self.cached()
+        if token is not None and token != stale:
+            return token
+        async with self._lock:
+            # Another task (or process, through the store) may have refreshed meanwhile.
+            token = self.cached()
+            if token is not None and token != stale:
+                return token
+            return await self._fetch(session)
+
+    async def _fetch(self, session: aiohttp.ClientSession) -> str:
+        params = {"grant_type": "client_credential", "appid": self.app_id,
+                  "secret": self.app_secret}
+        answer = await call_json(session, "GET", self.base_url + TOKEN_PATH, params=params)
+        if answer.status != 200:
+            raise TokenError(f"token endpoint answered HTTP {answer.status}")
+        data = answer.body
+        if not isinstance(data, dict):
+            raise TokenError("token endpoint answered non-JSON")
+        token = data.get("access_token")
+        expires_in = data.get("expires_in", 7200)
+        if not isinstance(token, str) or not token or not isinstance(expires_in, int):
+            errcode = data.get("errcode")
+            errmsg = data.get("errmsg", "")
+            raise TokenError(f"token endpoint refused: errcode {errcode} {errmsg}".strip())
+        now = self.now()
+        self.kv.set(self.key, token, now, expires_at=now + timedelta(seconds=expires_in))
+        log.info("fetched a new WeChat access token for %s", self.app_id)
+        return token
+
+
+def classify(errcode: int, errmsg: str) -> SendResult:
+    """What a customer-service API errcode means for the outbox."""
+    error = f"errcode {errcode}: {errmsg}"
+    if errcode == 0:
+        return SendResult(SendStatus.SENT)
+    if errcode in UNDELIVERABLE:
+        return SendResult(SendStatus.UNDELIVERABLE, f"{UNDELIVERABLE[errcode]} ({error})")
+    if errcode == NOT_FOLLOWING:
+        return SendResult(SendStatus.UNDELIVERABLE, f"user unfollowed ({error})", blocked=True)
+    if errcode == BUSY or errcode in TOKEN_ERRORS:
+        return SendResult(SendStatus.RETRY, error)
+    return SendResult(SendStatus.FAILED, error)
+
+
+class WeChatTransport:
+    """Sends customer-service messages with the shared token; one refresh on a token error."""
+
+    def __init__(
+        self, inbound: InboundTimes, tokens: AccessTokens, now: Callable[[], datetime]
+    ) -> None:
+        self.inbound = inbound
+        self.tokens = tokens
+        self.now = now
+
+    async def send(self, session: aiohttp.ClientSession, request: OutboundRequest) -> SendResult:
+        """Send one row unless the customer-service window has closed."""
+        last = self.inbound.last_inbound_at("wechat", request.user_id or request.chat_id)
+        if not is_window_open(last, self.now()):
+            return SendResult(SendStatus.UNDELIVERABLE, UNDELIVERABLE[45015])
+        try:
+            token = await self.tokens.get(session)
+            result, refused = await self._post(session, request, token)
+            if refused:
+                token = await self.tokens.get(session, stale=token)
+                result, _ = await self._post(session, request, token)
+        except TokenError as error:
+            return SendResult(SendStatus.RETRY, f"access token: {error}")
+        return result
+
+    async def _post(
+        self, session: aiohttp.ClientSession, request: OutboundRequest, token: str
+    ) -> tuple[SendResult, bool]:
+        """The result, and whether WeChat refused the token itself."""
+        answer = await call_json(
+            session, request.method, self.tokens.base_url + request.path, body=request.body,
+            params={"access_token": token},
+        )
+        if not answer.ok:
+            return classify_http(answer.status, answer.headers, answer.body), False
+        data = answer.body
+        errcode = data.get("errcode", 0) if isinstance(data, dict) else None
+        if not isinstance(data, dict) or not isinstance(errcode, int):
+            return SendResult(SendStatus.FAILED, f"unexpected answer: {answer.text[:300]}"), False
+        return classify(errcode, str(data.get("errmsg", ""))), errcode in TOKEN_ERRORS

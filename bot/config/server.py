@@ -1,0 +1,34 @@
+"""The `[server]` settings: where the HTTP server listens and how much it reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config.reader import TableReader
+
+
+@dataclass(frozen=True, slots=True)
+class ServerSettings:
+    """The HTTP server."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 64 * 1024
+    max_webhook_bytes: int = 4 * 1024 * 1024
+    max_text_chars: int = 4000
+
+
+def read_server(table: TableReader) -> ServerSettings:
+    """Read `[server]`."""
+    defaults = ServerSettings()
+    return ServerSettings(
+        host=table.string("host", defaults.host),
+        port=table.integer("port", defaults.port, minimum=0),
+        max_body_bytes=table.integer(
+            "max_body_bytes", defaults.max_body_bytes, minimum=1024
+        ),
+        max_webhook_bytes=table.integer(
+            "max_webhook_bytes", defaults.max_webhook_bytes, minimum=1024
+        ),
+        max_text_chars=table.integer("max_text_chars", defaults.max_text_chars, minimum=1),
+    )

@@ -1,0 +1,70 @@
+"""The `[platforms.wechat]` settings: AppID, message mode, secrets, the passive-reply budget."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+
+from bot.config.reader import TableReader
+
+MODES = ("plain", "compatible", "safe")
+API_BASE_URL = "https://api.weixin.qq.com"
+DEADLINE_SECONDS = 5.0  # WeChat gives up on the webhook after 5 s and retries
+AES_KEY_LENGTH = 43
+
+
+def decode_aes_key(encoding_aes_key: str) -> bytes:
+    """The 32-byte AES key of a 43-character EncodingAESKey; ValueError if malformed."""
+    if len(encoding_aes_key) != AES_KEY_LENGTH:
+        raise ValueError(f"must be {AES_KEY_LENGTH} characters, got {len(encoding_aes_key)}")
+    try:
+        key = base64.b64decode(encoding_aes_key + "=", validate=True)
+    except binascii.Error:
+        raise ValueError("must be base64 (letters, digits, + and /)") from None
+    if len(key) != 32:
+        raise ValueError("must decode to 32 bytes")
+    return key
+
+
+@dataclass(frozen=True, slots=True)
+class WeChatSettings:
+    """The `[platforms.wechat]` table."""
+
+    enabled: bool = False
+    app_id: str = ""
+    mode: str = "safe"
+    api_base_url: str = API_BASE_URL
+    reply_budget_seconds: float = 3.0
+    token: str = field(default="", repr=False)
+    aes_key: str = field(default="", repr=False)
+    app_secret: str = field(default="", repr=False)
+
+
+def read_wechat(table: TableReader) -> WeChatSettings:
+    """Read `[platforms.wechat]`; secrets come from the environment variables it names."""
+    defaults = WeChatSettings()
+    enabled = table.boolean("enabled", defaults.enabled)
+    mode = table.string("mode", defaults.mode, choices=MODES)
+    app_id = table.string("app_id", defaults.app_id)
+    if enabled and not app_id:
+        table.problem("app_id", "must be the official account's AppID (wx…)")
+    aes_key = table.secret("aes_key_env", required=enabled and mode != "plain")
+    if aes_key:
+        try:
+            decode_aes_key(aes_key)
+        except ValueError as error:
+            table.problem("aes_key_env", f"the EncodingAESKey {error}")
+    budget = table.number("reply_budget_seconds", defaults.reply_budget_seconds, minimum=0)
+    if budget >= DEADLINE_SECONDS:
+        table.problem("reply_budget_seconds", "must be below 5 (WeChat's deadline)")
+    return WeChatSettings(
+        enabled=enabled,
+        app_id=app_id,
+        mode=mode,
+        api_base_url=table.string("api_base_url", defaults.api_base_url),
+        reply_budget_seconds=budget,
+        token=table.secret("token_env", required=enabled),
+        aes_key=aes_key,
+        app_secret=table.secret("app_secret_env", required=enabled),
+    )

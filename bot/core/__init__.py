@@ -1,0 +1,1 @@
+"""The shared vocabulary: messages, replies, the adapter contract, errors, clock, ports."""

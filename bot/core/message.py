@@ -1,0 +1,188 @@
+"""The one message model: what every platform's input and output becomes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.core.clock import utc_now
+
+
+class MessageKind(StrEnum):
+    """What a customer sent."""
+
+    TEXT = "text"
+    COMMAND = "command"
+    BUTTON = "button"
+    IMAGE = "image"
+    VOICE = "voice"
+    VIDEO = "video"
+    FILE = "file"
+    STICKER = "sticker"
+    LOCATION = "location"
+    LINK = "link"
+    REACTION = "reaction"
+    EVENT = "event"
+    UNSUPPORTED = "unsupported"
+
+
+class Event(StrEnum):
+    """Names of the platform events a message of kind EVENT can carry."""
+
+    FOLLOW = "follow"
+    UNFOLLOW = "unfollow"
+    START = "start"
+    SCAN = "scan"
+    MENU_CLICK = "menu_click"
+    MENU_VIEW = "menu_view"
+    BLOCKED = "blocked"
+    UNBLOCKED = "unblocked"
+    LOCATION_REPORT = "location_report"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """A point the customer shared."""
+
+    latitude: float
+    longitude: float
+    label: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Media:
+    """An attachment the customer sent, by the platform's own media id."""
+
+    media_id: str
+    url: str = ""
+    mime_type: str = ""
+    filename: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One inbound message or event, normalised from any platform."""
+
+    platform: str
+    message_id: str  # the platform's delivery key, used for dedupe
+    user_id: str
+    chat_id: str
+    kind: MessageKind
+    text: str = ""
+    event: str | None = None
+    payload: str | None = None  # button id, menu key, referral scene, deep-link payload
+    received_at: datetime = field(default_factory=utc_now)
+    is_private: bool = True
+    account: str = ""  # which of the brand's accounts was addressed
+    display_name: str = ""
+    location: Location | None = None
+    media: Media | None = None
+    reply_to: str | None = None  # the platform id of the message this one answers
+    source_id: str = ""  # the platform's own message id, when it differs from message_id
+    edit_of: str | None = None  # for an edit: the source_id of the message it changes
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def sender(self) -> tuple[str, str]:
+        """The sender's platform identity: (platform, user_id)."""
+        return (self.platform, self.user_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data, for the delivery record."""
+        data = {name: getattr(self, name) for name in _MESSAGE_FIELDS}
+        data["kind"] = self.kind.value
+        data["received_at"] = self.received_at.isoformat()
+        data["location"] = asdict(self.location) if self.location else None
+        data["media"] = asdict(self.media) if self.media else None
+        data["raw"] = dict(self.raw)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Message:
+        """Rebuild a message stored with `to_dict`."""
+        values = {name: data[name] for name in _MESSAGE_FIELDS if name in data}
+        values["kind"] = MessageKind(data["kind"])
+        values["received_at"] = datetime.fromisoformat(data["received_at"])
+        values["location"] = Location(**data["location"]) if data.get("location") else None
+        values["media"] = Media(**data["media"]) if data.get("media") else None
+        values["raw"] = data.get("raw") or {}
+        return cls(**values)
+
+
+_MESSAGE_FIELDS = tuple(f.name for f in fields(Message))
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A choice offered under a reply; `id` comes back as the payload when pressed."""
+
+    id: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    """Where a reply goes when it is not for the sender of the message."""
+
+    platform: str
+    chat_id: str
+    user_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One answer, neutral of platform; adapters render it."""
+
+    text: str = ""
+    buttons: tuple[Button, ...] = ()
+    image_url: str | None = None
+    link_url: str | None = None
+    link_title: str | None = None
+    to: Address | None = None  # None: back to the sender
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape used by the web chat and the stored log."""
+        data: dict[str, Any] = {
+            "text": self.text,
+            "buttons": [{"id": button.id, "title": button.title} for button in self.buttons],
+        }
+        if self.image_url:
+            data["image_url"] = self.image_url
+        if self.link_url:
+            data["link"] = {"url": self.link_url, "title": self.link_title or self.link_url}
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Reply:
+        """Rebuild a reply stored with `to_dict`."""
+        link = data.get("link") or {}
+        return cls(
+            text=str(data.get("text", "")),
+            buttons=tuple(Button(str(b["id"]), str(b["title"])) for b in data.get("buttons", [])),
+            image_url=data.get("image_url"),
+            link_url=link.get("url"),
+            link_title=link.get("title"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """One account of a customer on one platform."""
+
+    platform: str
+    user_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    """One person, with every platform identity linked to them."""
+
+    id: str
+    identities: tuple[Identity, ...]
+    display_name: str = ""
+    language: str = "zh-Hans"
+    created_at: datetime = field(default_factory=utc_now)
+    blocked: bool = False

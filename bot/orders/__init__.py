@@ -1,0 +1,1 @@
+"""Order lookup outside the chat turn: the sources, the retrier, imports, the shop's events."""

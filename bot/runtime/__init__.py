@@ -1,0 +1,1 @@
+"""The running bot: ingress, the pipeline and its router, outgoing replies, the outbox sender."""

@@ -1,0 +1,125 @@
+"""Ingress: a platform's request verified, parsed, recorded, then handled (passively if fast).
+
+A request that fails verification stores nothing; an authentic one that cannot be parsed is
+kept as a dead letter; every message is recorded durably before the platform hears "ok".
+Pulling adapters (Telegram polling) hand their updates to `take` the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Coroutine, Sequence
+from typing import Any
+
+from bot.core.adapter import Adapter, InboundRequest, ReceiptSource, WebhookAnswer
+from bot.core.clock import Clock
+from bot.core.errors import PayloadError, SignatureError
+from bot.core.message import Message
+from bot.runtime.pipeline import Handled, Pipeline, Ticket
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+FORBIDDEN = "forbidden"
+
+
+class Ingress:
+    """Turns verified platform requests into recorded, handled messages."""
+
+    def __init__(self, store: Store, pipeline: Pipeline, clock: Clock) -> None:
+        self.store = store
+        self.pipeline = pipeline
+        self.clock = clock
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def webhook(self, adapter: Adapter, inbound: InboundRequest) -> WebhookAnswer:
+        """Verify, parse, record every message, then answer: passively when fast enough."""
+        try:
+            adapter.verify(inbound)
+        except SignatureError as error:
+            log.warning("bad signature from %s: %s", adapter.name, error)
+            return WebhookAnswer(status=error.status, body=FORBIDDEN)
+        try:
+            messages = adapter.parse(inbound)
+        except PayloadError as error:
+            log.warning("unparseable %s payload kept as a dead letter: %s", adapter.name, error)
+            self.store.dead_letters.add(
+                adapter.name, str(error), inbound.headers, inbound.body, self.clock.now()
+            )
+            return WebhookAnswer(status=400, body="bad request")
+        if isinstance(adapter, ReceiptSource):
+            self._record_receipts(adapter, inbound)
+        fresh = [message for message in messages if self.pipeline.record(message)]
+        if not fresh:
+            return adapter.acknowledge(inbound)
+        if adapter.reply_budget_seconds is not None and len(fresh) == 1:
+            answer = await self._reply_within_budget(adapter.reply_budget_seconds, fresh[0])
+            return answer or adapter.acknowledge(inbound)
+        for message in fresh:
+            self.background(self.pipeline.handle(message))
+        return adapter.acknowledge(inbound)
+
+    def take(self, messages: Sequence[Message]) -> None:
+        """Record pulled messages and start handling the fresh ones (Telegram polling)."""
+        for message in messages:
+            if self.pipeline.record(message):
+                self.background(self.pipeline.handle(message))
+
+    def dead_letter(self, platform: str, reason: str, body: bytes) -> None:
+        """Keep an authentic update that could not be parsed."""
+        self.store.dead_letters.add(platform, reason, {}, body, self.clock.now())
+
+    def _record_receipts(self, adapter: ReceiptSource, inbound: InboundRequest) -> None:
+        """Apply the delivery reports of a webhook to the outbox rows they are about."""
+        receipts = adapter.receipts(inbound)
+        now = self.clock.now()
+        with self.store.transaction():
+            for receipt in receipts:
+                found = self.store.outbox.set_delivery_state(
+                    receipt.platform, receipt.platform_message_id, receipt.state, receipt.error,
+                    now, unless=receipt.unless,
+                )
+                if not found:
+                    log.debug("%s receipt %s for no outbox row (or an older state)",
+                              receipt.platform, receipt.state)
+
+    async def _reply_within_budget(self, budget: float, message: Message) -> WebhookAnswer | None:
+        """The passive answer if the replies are ready in time; else they go through the outbox."""
+        ticket = Ticket(passive=True)
+        task: asyncio.Task[Handled] = self.background(self.pipeline.handle(message, ticket))
+        try:
+            handled = await asyncio.wait_for(asyncio.shield(task), budget)
+        except TimeoutError:
+            # Same event loop: the handler sees this before it renders, so replies go to the
+            # outbox instead.
+            ticket.passive = False
+            return None
+        return handled.answer
+
+    def background(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        """Run handling in a task of its own, kept until it ends (and drained at shutdown)."""
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(_log_failure)
+        return task
+
+    @property
+    def running(self) -> set[asyncio.Task[Any]]:
+        """Handling still in progress."""
+        return set(self._tasks)
+
+    async def drain(self, timeout: float = 5.0) -> None:
+        """Let handling in progress finish; what does not is resumed from the store next start."""
+        if self._tasks:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    asyncio.gather(*self._tasks, return_exceptions=True), timeout
+                )
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("background handling failed", exc_info=task.exception())

@@ -1,0 +1,136 @@
+"""Everything that leaves the bot: replies rendered and enqueued, relays, notifications.
+
+The one home of proactive sending and of the messaging-window rule: the pipeline's replies,
+relays to staff and customers, `notify` (order events, pending lookups, reminders),
+`deliver` (timers) and the broadcast plan all go through here, and every send is an outbox
+row written in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+
+from bot.core.adapter import Adapter, Rendered
+from bot.core.clock import Clock
+from bot.core.message import Address, Message, MessageKind, Reply
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def payload_of(reply: Reply) -> str | None:
+    """What the conversation log keeps of a reply beyond its text (buttons, links, images)."""
+    if reply.buttons or reply.link_url or reply.image_url:
+        return json.dumps(reply.to_dict(), ensure_ascii=False)
+    return None
+
+
+class Outgoing:
+    """Renders replies for their platform and stores every send in the outbox."""
+
+    def __init__(
+        self, store: Store, adapters: Mapping[str, Adapter], clock: Clock,
+        wake: Callable[[], None],
+    ) -> None:
+        self.store = store
+        self.adapters = dict(adapters)
+        self.clock = clock
+        self.wake = wake  # tells the outbox sender there is new work
+
+    @property
+    def platforms(self) -> Collection[str]:
+        """The platforms replies can be sent on."""
+        return tuple(self.adapters)
+
+    def is_open(self, platform: str, user_id: str, now: datetime) -> bool:
+        """Whether a free-form message may go to this identity now (its platform's window)."""
+        adapter = self.adapters.get(platform)
+        if adapter is None:
+            return False
+        return adapter.window_open(self.store.customers.last_inbound_at(platform, user_id), now)
+
+    def answer(
+        self, message: Message, customer_id: str, replies: Sequence[Reply], route: str, *,
+        passive: bool,
+    ) -> Rendered:
+        """Log and enqueue the replies to one message (call inside the message's transaction).
+
+        Replies without an address are the sender's: rendered together (passively when
+        allowed); addressed ones are relays. The rendering's webhook answer is returned.
+        """
+        now = self.clock.now()
+        own = [reply for reply in replies if reply.to is None]
+        adapter = self.adapters.get(message.platform)
+        rendered = Rendered()
+        # A button press is rendered even without replies: Telegram must stop its spinner.
+        if adapter is not None and (own or message.kind is MessageKind.BUTTON):
+            rendered = adapter.render(message, own, passive=passive)
+        for reply in own:
+            self.store.conversations.append(
+                customer_id=customer_id, platform=message.platform, chat_id=message.chat_id,
+                direction="out", kind="text", text=reply.text, route=route,
+                payload=payload_of(reply), now=now,
+            )
+        if own:
+            self._remember_menu(customer_id, own[-1], now)
+        base = f"{message.platform}:{message.message_id}"
+        for index, request in enumerate(rendered.outbound):
+            self.store.outbox.enqueue(request, now, dedupe_key=f"{base}:{index}")
+        for index, reply in enumerate(r for r in replies if r.to is not None):
+            self.relay(reply, f"{base}:to{index}")
+        return rendered
+
+    def relay(self, reply: Reply, dedupe_key: str) -> None:
+        """Log and enqueue a reply meant for its address, not for the sender of a message."""
+        assert reply.to is not None
+        address = reply.to
+        now = self.clock.now()
+        adapter = self.adapters.get(address.platform)
+        if adapter is None:
+            log.warning("no adapter for %s: reply dropped", address.platform)
+            return
+        target = self.store.customers.find(address.platform, address.user_id or address.chat_id)
+        if target is not None:
+            self.store.conversations.append(
+                customer_id=target.id, platform=address.platform, chat_id=address.chat_id,
+                direction="out", kind="text", text=reply.text, route="relay", now=now,
+                payload=payload_of(reply),
+            )
+            self._remember_menu(target.id, reply, now)
+        for index, request in enumerate(adapter.render_to(address, [replace(reply, to=None)])):
+            self.store.outbox.enqueue(request, now, dedupe_key=f"{dedupe_key}:{index}")
+
+    def notify(self, customer_id: str, replies: Sequence[Reply], dedupe_key: str) -> str | None:
+        """Send replies on our own initiative to the customer's most recent reachable platform.
+
+        Returns the platform used, or None when no identity can be messaged now (blocked,
+        unreachable, or outside the platform's messaging window).
+        """
+        now = self.clock.now()
+        for identity in self.store.customers.reachable_identities(customer_id):
+            if not self.is_open(identity.platform, identity.user_id, now):
+                continue
+            address = Address(identity.platform, identity.user_id, identity.user_id)
+            with self.store.transaction():
+                for index, reply in enumerate(replies):
+                    self.relay(replace(reply, to=address), f"notify:{dedupe_key}:{index}")
+            self.wake()
+            return identity.platform
+        return None
+
+    def deliver(self, replies: Sequence[Reply], dedupe_key: str) -> None:
+        """Log and enqueue addressed replies made outside any message (timers, services)."""
+        with self.store.transaction():
+            for index, reply in enumerate(replies):
+                if reply.to is not None:
+                    self.relay(reply, f"{dedupe_key}:{index}")
+        self.wake()
+
+    def _remember_menu(self, customer_id: str, reply: Reply, now: datetime) -> None:
+        """A bare number answers the buttons of the customer's latest reply, and only those."""
+        buttons = [(button.id, button.title) for button in reply.buttons]
+        self.store.menus.remember(customer_id, buttons, now)

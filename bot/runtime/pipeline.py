@@ -1,0 +1,247 @@
+"""The path of one message: record once, resolve the customer, route, then answer and log."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+
+from bot.config import Config
+from bot.core.adapter import Platform, WebhookAnswer
+from bot.core.clock import Clock
+from bot.core.language import detect_language
+from bot.core.message import Customer, Event, Message, MessageKind, Reply
+from bot.core.texts import Texts
+from bot.runtime.context import Action, Context, FaqSearch
+from bot.runtime.outgoing import Outgoing
+from bot.runtime.router import Router
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+STALE_DELIVERY = timedelta(seconds=30)
+
+
+@dataclass(slots=True)
+class Ticket:
+    """Whether the replies may still go back in the webhook answer (cleared when time is up)."""
+
+    passive: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Handled:
+    """The outcome of handling one message."""
+
+    replies: list[Reply]
+    answer: WebhookAnswer | None = None
+    duplicate: bool = False
+    route: str = ""
+
+
+@dataclass(slots=True)
+class _InFlight:
+    done: asyncio.Future[list[Reply]] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class Pipeline:
+    """Owns the path of a message from record to replies; the only caller of the router."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        config: Config,
+        router: Router,
+        faqs: FaqSearch,
+        texts: Texts,
+        outgoing: Outgoing,
+        clock: Clock,
+        actions: Mapping[str, Action] | None = None,
+        platforms: Mapping[str, Platform] | None = None,
+        services: Mapping[type, object] | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.router = router
+        self.faqs = faqs
+        self.texts = texts
+        self.outgoing = outgoing
+        self.clock = clock
+        self.actions = dict(actions or {})
+        self.platforms = dict(platforms or {})
+        # Long-lived helpers of features that handlers reach by type (ctx.service).
+        self.services: dict[type, object] = dict(services or {})
+        self._in_flight: dict[tuple[str, str], _InFlight] = {}
+
+    def context(self, customer: Customer, language: str) -> Context:
+        """What handlers get while answering `customer` (a timer passes an empty customer)."""
+        return Context(
+            store=self.store, config=self.config, faqs=self.faqs, texts=self.texts,
+            clock=self.clock, customer=customer, language=language, reach=self.outgoing,
+            actions=self.actions, platforms=self.platforms, services=self.services,
+        )
+
+    def record(self, message: Message) -> bool:
+        """Store a delivery durably; False if it was seen before (do not handle it again)."""
+        return self.store.deliveries.claim(
+            message.platform, message.message_id, message.to_dict(), self.clock.now()
+        )
+
+    async def receive(self, message: Message) -> Handled:
+        """Record and handle a message, or return the replies a duplicate already got."""
+        if self.record(message):
+            return await self.handle(message)
+        return Handled(await self.replies_of(message), duplicate=True)
+
+    async def replies_of(self, message: Message, wait: float = 10.0) -> list[Reply]:
+        """The replies a recorded message got, waiting for them if it is being handled."""
+        key = (message.platform, message.message_id)
+        deadline = time.monotonic() + wait
+        while True:
+            in_flight = self._in_flight.get(key)
+            if in_flight is not None:
+                return list(await asyncio.shield(in_flight.done))
+            delivery = self.store.deliveries.get(*key)
+            if delivery is not None and delivery.replies is not None:
+                return [Reply.from_dict(reply) for reply in delivery.replies]
+            # Being handled by another process: poll briefly.
+            if time.monotonic() >= deadline:
+                return []
+            await asyncio.sleep(0.05)
+
+    async def handle(self, message: Message, ticket: Ticket | None = None) -> Handled:
+        """Answer a recorded message; replies are logged and enqueued before this returns."""
+        key = (message.platform, message.message_id)
+        in_flight = self._in_flight[key] = _InFlight()
+        started = time.perf_counter()
+        try:
+            try:
+                handled = await self._handle(message, ticket or Ticket())
+            except Exception:
+                # Outside the router (customer lookup, logging …): still answer, and mark the
+                # delivery handled so that it cannot fail again on every start.
+                log.exception("%s message %s failed", message.platform, message.message_id)
+                handled = self._apologise(message, ticket or Ticket())
+        except BaseException as error:
+            in_flight.done.set_exception(error)
+            in_flight.done.exception()  # retrieved: waiters re-raise, nobody logs it twice
+            raise
+        finally:
+            self._in_flight.pop(key, None)
+        in_flight.done.set_result(handled.replies)
+        log.info(
+            "%s message %s → %s, %d replies, %.1f ms", message.platform, message.message_id,
+            handled.route, len(handled.replies), (time.perf_counter() - started) * 1000,
+        )
+        return handled
+
+    async def _handle(self, message: Message, ticket: Ticket) -> Handled:
+        now = self.clock.now()
+        language = detect_language(message.text, "") if message.text else ""
+        customer = self.store.customers.resolve(
+            message.platform, message.user_id, now, display_name=message.display_name,
+            language=language or None, default_language=self.config.bot.default_language,
+            inbound=message.kind is not MessageKind.EVENT
+            or message.event not in (Event.UNFOLLOW, Event.BLOCKED),
+        )
+        if message.kind is MessageKind.EVENT and message.event == Event.BLOCKED:
+            # The customer blocked us on this platform: nothing more can reach them there
+            # (UNBLOCKED needs nothing: an inbound event clears the mark in `resolve`).
+            self.store.customers.mark_unreachable(message.platform, message.user_id)
+        language = language or customer.language
+        if message.edit_of is not None:
+            self.store.conversations.edit_inbound(message.platform, message.edit_of, message.text)
+            return self._finish(message, customer, [], "edit", ticket)
+        message = self._pick_numbered(message, customer)
+        self.store.conversations.append(
+            customer_id=customer.id, platform=message.platform, chat_id=message.chat_id,
+            direction="in", kind=message.kind.value, text=message.text, payload=message.payload,
+            message_id=message.message_id, source_id=message.source_id or message.message_id,
+            now=now,
+        )
+        if customer.blocked:
+            return self._finish(message, customer, [], "blocked", ticket)
+        ctx = self.context(customer, language)
+        # The routes search synchronously: with semantic matching, embed the question in the
+        # index's worker first, so that their search finds it done (a no-op otherwise).
+        await self.faqs.prepare(message.text)
+        routed = await self.router.dispatch(message, ctx)
+        return self._finish(message, customer, routed.replies, routed.route, ticket)
+
+    def _apologise(self, message: Message, ticket: Ticket) -> Handled:
+        """The canned apology as the answer to a message whose handling failed."""
+        language = detect_language(message.text, self.config.bot.default_language)
+        apology = Reply(text=self.texts.get("apology", language))
+        now = self.clock.now()
+        adapter = self.outgoing.adapters.get(message.platform)
+        rendered = adapter.render(message, [apology], passive=ticket.passive) if adapter else None
+        with self.store.transaction():
+            for index, request in enumerate(rendered.outbound if rendered else ()):
+                self.store.outbox.enqueue(
+                    request, now, dedupe_key=f"{message.platform}:{message.message_id}:{index}"
+                )
+            self.store.deliveries.complete(
+                message.platform, message.message_id, [apology.to_dict()], now
+            )
+        self.outgoing.wake()
+        answer = rendered.answer if rendered is not None and ticket.passive else None
+        return Handled([apology], answer=answer, route="error")
+
+    def _pick_numbered(self, message: Message, customer: Customer) -> Message:
+        """A bare number answering the last offered buttons becomes that button press."""
+        text = message.text.strip()
+        # ASCII only: "²" and "①" are digits to str.isdigit() but not to int().
+        if message.kind is not MessageKind.TEXT or not (text.isascii() and text.isdigit()):
+            return message
+        if len(text) > 2:
+            return message
+        buttons = self.store.menus.current(customer.id, self.clock.now())
+        index = int(text) - 1
+        if not 0 <= index < len(buttons):
+            return message
+        button_id, title = buttons[index]
+        return replace(message, kind=MessageKind.BUTTON, payload=button_id, text=title)
+
+    def _finish(
+        self, message: Message, customer: Customer, replies: list[Reply], route: str,
+        ticket: Ticket,
+    ) -> Handled:
+        """Log replies, remember buttons, enqueue sends, mark handled: one transaction."""
+        now = self.clock.now()
+        own = [reply for reply in replies if reply.to is None]
+        with self.store.transaction():
+            rendered = self.outgoing.answer(
+                message, customer.id, replies, route, passive=ticket.passive
+            )
+            self.store.deliveries.complete(
+                message.platform, message.message_id, [reply.to_dict() for reply in own], now
+            )
+        if rendered.outbound or len(own) != len(replies):
+            self.outgoing.wake()
+        passive = ticket.passive and message.platform in self.outgoing.adapters
+        return Handled(own, answer=rendered.answer if passive else None, route=route)
+
+    async def resume(self) -> int:
+        """Handle deliveries recorded but never handled (the last run stopped mid-way)."""
+        stale = self.store.deliveries.unhandled(self.clock.now() - STALE_DELIVERY)
+        count = 0
+        for delivery in stale:
+            key = (delivery.platform, delivery.delivery_key)
+            if key in self._in_flight:
+                continue
+            try:
+                message = Message.from_dict(delivery.message)
+                log.info("resuming %s message %s", message.platform, message.message_id)
+                await self.handle(message)
+            except Exception:
+                # One bad row must not stop the others, nor the bot from starting.
+                log.exception("could not resume %s message %s", *key)
+                continue
+            count += 1
+        return count

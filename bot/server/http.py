@@ -1,0 +1,60 @@
+"""What every endpoint shares: bodies read within a limit, JSON answers, requests as plain data."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from bot.core.adapter import InboundRequest, WebhookAnswer
+from bot.core.errors import BodyTooLarge
+
+CHUNK = 64 * 1024
+
+
+async def read_body(request: web.Request, limit: int) -> bytes:
+    """The raw body, refusing more than `limit` bytes without reading them all."""
+    if request.content_length is not None and request.content_length > limit:
+        raise BodyTooLarge(f"body over {limit} bytes")
+    # read(n) returns what has arrived so far (at most n): keep reading until the end.
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(CHUNK):
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(f"body over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    """JSON with characters as they are (Chinese stays readable)."""
+    return web.json_response(
+        data, status=status, dumps=lambda value: json.dumps(value, ensure_ascii=False)
+    )
+
+
+def json_error(status: int, message: str) -> web.Response:
+    """A clear JSON error for API callers."""
+    return web.json_response({"error": message}, status=status)
+
+
+def inbound(request: web.Request, body: bytes) -> InboundRequest:
+    """An aiohttp request as the plain data adapters read (header names lower-cased)."""
+    return InboundRequest(
+        method=request.method,
+        path=request.path,
+        query=dict(request.query),
+        headers={name.lower(): value for name, value in request.headers.items()},
+        body=body,
+    )
+
+
+def to_response(answer: WebhookAnswer) -> web.Response:
+    """An adapter's answer as an aiohttp response."""
+    body = answer.body.encode("utf-8") if isinstance(answer.body, str) else answer.body
+    content_type, _, charset = answer.content_type.partition("; charset=")
+    return web.Response(
+        status=answer.status, body=body, content_type=content_type, charset=charset or "utf-8"
+    )

@@ -1,0 +1,44 @@
+"""The buttons a customer was last offered, so that a bare "2" can press the second one."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from bot.store.kv import KeyValues
+
+MENU_TTL = timedelta(days=1)
+
+
+class Menus:
+    """One live menu per customer (kept in the key-value table, so every process sees it)."""
+
+    def __init__(self, kv: KeyValues) -> None:
+        self.kv = kv
+
+    @staticmethod
+    def _key(customer_id: str) -> str:
+        return f"menu:{customer_id}"
+
+    def remember(
+        self, customer_id: str, buttons: list[tuple[str, str]], now: datetime,
+        ttl: timedelta = MENU_TTL,
+    ) -> None:
+        """Offer these (id, title) buttons; no buttons retires the old menu."""
+        if not buttons:
+            # A reply without buttons retires the old menu: "1" must not press a stale button.
+            self.kv.delete(self._key(customer_id))
+            return
+        value = json.dumps([list(button) for button in buttons], ensure_ascii=False)
+        self.kv.set(self._key(customer_id), value, now, expires_at=now + ttl)
+
+    def current(self, customer_id: str, now: datetime) -> list[tuple[str, str]]:
+        """The buttons offered last, unless they expired."""
+        stored = self.kv.get(self._key(customer_id), now)
+        if stored is None:
+            return []
+        return [(str(button_id), str(title)) for button_id, title in json.loads(stored)]
+
+    def forget(self, customer_id: str) -> None:
+        """Retire the customer's menu."""
+        self.kv.delete(self._key(customer_id))

@@ -1,0 +1,75 @@
+"""Every table and index, as an ordered list of forward migrations applied once each.
+
+One module a migration, named m<number>_<what>.py; its ID is what the store records.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import NamedTuple
+
+from bot.core.clock import iso
+from bot.store.database import Database
+from bot.store.migrations import (
+    m0001_foundation,
+    m0005_orders,
+    m0006_loyalty,
+    m0007_staff,
+    m0008_kb_tools,
+    m0009_order_failure_index,
+    m0010_order_event_times,
+)
+
+log = logging.getLogger(__name__)
+
+
+class Migration(NamedTuple):
+    """One forward step of the schema: its recorded id and what it does."""
+
+    id: str
+    apply: Callable[[Database], None]
+
+
+# Append new migrations at the end; never edit or reorder one that has shipped.
+MIGRATIONS: list[Migration] = [
+    Migration(module.ID, module.apply)
+    for module in (
+        m0001_foundation,
+        m0005_orders,
+        m0006_loyalty,
+        m0007_staff,
+        m0008_kb_tools,
+        m0009_order_failure_index,
+        m0010_order_event_times,
+    )
+]
+
+
+def ensure_schema(db: Database) -> int:
+    """Apply every migration not yet applied; return how many are applied in all."""
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT)"
+    )
+    applied = {row["id"] for row in db.query("SELECT id FROM schema_migrations")}
+    for name, migrate in MIGRATIONS:
+        if name in applied:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have applied it while we waited for the lock.
+            if db.execute("SELECT 1 FROM schema_migrations WHERE id = ?", [name]).fetchone():
+                db.execute("COMMIT")
+                continue
+            migrate(db)
+            db.execute(
+                "INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)", [name, iso()]
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        log.info("applied migration %s", name)
+    count = db.execute("SELECT count(*) FROM schema_migrations").fetchone()[0]
+    db.execute(f"PRAGMA user_version = {int(count)}")
+    return int(count)

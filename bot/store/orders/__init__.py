@@ -1,0 +1,1 @@
+"""Order lookup's tables: orders, proofs of ownership, failed tries, pending lookups, events."""

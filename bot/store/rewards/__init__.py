@@ -1,0 +1,1 @@
+"""The fan-reward tables: ledger, accounts, tiers, check-ins, referrals, links, coupon codes."""

@@ -1,0 +1,1 @@
+"""Staff's tables: the audit log and confirmations, human handoffs, broadcasts."""

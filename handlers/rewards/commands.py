@@ -1,0 +1,120 @@
+"""Points commands for admins: /grant and /deduct (big ones as a dry run, then /confirm)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.core.errors import UsageError
+from bot.core.message import Reply
+from bot.runtime.context import Context
+from handlers.staff.command import CONFIRM_TTL, Command, Confirmed, Invocation, Run, text_reply
+from handlers.staff.customers import find_customer
+
+# Staff changes count for neither tier nor leaderboard (see NOT_EARNED in bot/store/loyalty.py);
+# customers see them in their history as an adjustment. The staff member's own words go to
+# the audit row, the staff member to the ledger row's reference.
+LEDGER_REASON = "correction"
+MOST_POINTS = 10_000_000
+
+
+def _parse(arguments: str) -> tuple[str, int, str]:
+    """<customer> <points> <reason>: a positive whole number and a reason of some words."""
+    parts = arguments.split(None, 2)
+    if len(parts) != 3 or not parts[1].isdecimal():
+        raise UsageError
+    points = int(parts[1])
+    if not 0 < points <= MOST_POINTS:
+        raise UsageError
+    return parts[0], points, parts[2].strip()
+
+
+def _key(invocation: Invocation, action: str) -> str:
+    """The ledger key of this command: its delivery key, so a redelivery never pays twice."""
+    message = invocation.message
+    return f"staff:{action}:{message.platform}:{message.message_id}"
+
+
+def _change(action: str) -> Run:
+    async def run(invocation: Invocation, ctx: Context) -> list[Reply]:
+        reference, points, reason = _parse(invocation.arguments)
+        customer = find_customer(ctx, reference)
+        if customer is None:
+            return text_reply(f"No customer {reference}.")
+        key = _key(invocation, action)
+        balance = ctx.store.loyalty.balance(customer.id, ctx.now())
+        if action == "deduct" and points > balance:
+            return _too_few(customer.id, points, balance)
+        if points <= ctx.config.staff.confirm_points_above:
+            return _apply(invocation, ctx, action, customer.id, points, reason, key)
+        after = balance + points if action == "grant" else balance - points
+        direction = "to" if action == "grant" else "from"
+        summary = (
+            f"{action} {points} points {direction} {customer.id} ({balance} → {after}): {reason}"
+        )
+        code = ctx.store.staff.request_confirmation(
+            staff=invocation.staff, action=action,
+            arguments={"customer": customer.id, "points": points, "reason": reason, "key": key},
+            summary=summary, now=ctx.now(), ttl=CONFIRM_TTL,
+        )
+        minutes = int(CONFIRM_TTL.total_seconds() // 60)
+        return text_reply(
+            f"Dry run, nothing changed: {summary}.",
+            f"More than {ctx.config.staff.confirm_points_above} points: carry it out with"
+            f" /confirm {code} within {minutes} minutes.",
+        )
+
+    return run
+
+
+def _too_few(customer_id: str, points: int, balance: int) -> list[Reply]:
+    return text_reply(
+        f"Refused: {customer_id} has {balance} points, fewer than {points}. Nothing changed."
+    )
+
+
+def _apply(
+    invocation: Invocation, ctx: Context, action: str, customer_id: str, points: int,
+    reason: str, key: str,
+) -> list[Reply]:
+    """Write the ledger row and its audit row together, once per key."""
+    loyalty = ctx.store.loyalty
+    now = ctx.now()
+    with ctx.store.transaction():
+        if loyalty.has_key(key):
+            return text_reply(f"Already done: this {action} was carried out before.")
+        balance = loyalty.balance(customer_id, now)
+        if action == "deduct" and points > balance:
+            return _too_few(customer_id, points, balance)
+        change = loyalty.award if action == "grant" else loyalty.deduct
+        change(customer_id, points, LEDGER_REASON, invocation.staff, key, now)
+        after = loyalty.balance(customer_id, now)
+        invocation.audit(
+            ctx, action, target=customer_id, before={"balance": balance},
+            after={"balance": after, "points": points, "reason": reason, "key": key},
+        )
+    verb = "Granted" if action == "grant" else "Deducted"
+    return text_reply(f"{verb} {points} points ({reason}); {customer_id} now has {after}.")
+
+
+def _confirmed(action: str) -> Confirmed:
+    async def run(
+        invocation: Invocation, ctx: Context, arguments: Mapping[str, Any]
+    ) -> list[Reply]:
+        return _apply(
+            invocation, ctx, action, str(arguments["customer"]), int(arguments["points"]),
+            str(arguments["reason"]), str(arguments["key"]),
+        )
+
+    return run
+
+
+COMMANDS = (
+    Command("grant", "admin",
+            "/grant <customer> <points> <reason> — add points (big grants: dry run, /confirm)",
+            _change("grant"), ("加积分",)),
+    Command("deduct", "admin",
+            "/deduct <customer> <points> <reason> — take points (never below zero)",
+            _change("deduct"), ("扣积分",)),
+)
+CONFIRMED = {"grant": _confirmed("grant"), "deduct": _confirmed("deduct")}

@@ -1,0 +1,1 @@
+"""Staff in the chat: the command route and table, handoff, queue, customers, operations."""

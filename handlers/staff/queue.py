@@ -1,0 +1,93 @@
+"""Handoff commands for agents: the queue, taking a conversation, handing it back."""
+
+from __future__ import annotations
+
+from bot.core.errors import UsageError
+from bot.core.message import Reply
+from bot.runtime.context import Context
+from bot.staff import handoff as handoffs
+from bot.staff.roles import allows
+from handlers.staff.command import Command, Invocation, text_reply
+
+
+def _number(text: str) -> int:
+    value = text.strip().removeprefix("#")
+    if not value.isdigit():
+        raise UsageError
+    return int(value)
+
+
+async def queue(invocation: Invocation, ctx: Context) -> list[Reply]:
+    """Conversations waiting for a person or held by one."""
+    if invocation.arguments.strip():
+        raise UsageError
+    closed = handoffs.expire_idle(ctx, invocation.message)
+    waiting = ctx.store.handoffs.waiting()
+    if not waiting:
+        return [*closed, *text_reply("Nobody is waiting.")]
+    lines = [
+        f"#{item.id} {item.status} {item.platform}:{item.user_id} since"
+        f" {item.requested_at:%m-%d %H:%M}" + (f" — {item.agent}" if item.agent else "")
+        for item in waiting
+    ]
+    return [*closed, *text_reply(*lines)]
+
+
+async def take(invocation: Invocation, ctx: Context) -> list[Reply]:
+    """Claim a queued conversation: the agent gets the transcript, the customer is told."""
+    number = _number(invocation.arguments)
+    closed = handoffs.expire_idle(ctx, invocation.message)
+    item = ctx.store.handoffs.get(number)
+    if item is None:
+        return [*closed, *text_reply(f"No conversation #{number}.")]
+    if item.status == "claimed" and item.agent == invocation.staff:
+        return [*closed, *text_reply(f"You already hold #{number}.")]
+    claimed = item.status == "queued" and ctx.store.handoffs.claim(
+        number, invocation.staff, ctx.now()
+    )
+    if not claimed:
+        holder = f" by {item.agent}" if item.agent else ""
+        return [*closed, *text_reply(f"#{number} is {item.status}{holder}.")]
+    invocation.audit(ctx, "handoff.take", target=f"#{number}", after={"agent": invocation.staff})
+    held = len(ctx.store.handoffs.held_by(invocation.staff))
+    how = "plain text or " if held == 1 else ""
+    lines = [
+        f"You have #{number} ({item.platform}:{item.user_id}, customer {item.customer_id}).",
+        *handoffs.transcript(ctx, item.customer_id),
+        f"Answer with {how}“#{number} your text”; /release {number} hands it back.",
+    ]
+    joined = handoffs.customer_text(ctx, item, "handoff_joined")
+    return [
+        *closed,
+        *text_reply(*lines),
+        Reply(text=joined, to=handoffs.customer_address(item)),
+    ]
+
+
+async def release(invocation: Invocation, ctx: Context) -> list[Reply]:
+    """Hand a conversation back to the bot (yours; admins may release any)."""
+    if invocation.arguments.strip():
+        number = _number(invocation.arguments)
+    else:
+        held = ctx.store.handoffs.held_by(invocation.staff)
+        if len(held) != 1:
+            raise UsageError
+        number = held[0].id
+    item = ctx.store.handoffs.get(number)
+    if item is None or item.status == "closed":
+        return text_reply(f"#{number} is not open.")
+    if item.agent != invocation.staff and not allows(invocation.role, "admin"):
+        return text_reply(f"#{number} is held by {item.agent or 'nobody'}; only they release it.")
+    replies = handoffs.close(ctx, item, "released", invocation.message)
+    invocation.audit(ctx, "handoff.release", target=f"#{number}", before={"agent": item.agent})
+    return [*replies, *text_reply(f"#{number} released; the customer was asked to rate it.")]
+
+
+COMMANDS = (
+    Command("handoffs", "agent", "/handoffs — who is waiting for a person", queue, ("排队",),
+            True),
+    Command("take", "agent", "/take <conversation> — answer a customer yourself", take,
+            ("接入",), True),
+    Command("release", "agent", "/release [conversation] — hand it back to the bot", release,
+            ("结束",), True),
+)

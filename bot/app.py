@@ -14,6 +14,7 @@ from bot.adapters.wechat.adapter import WeChatAdapter
 from bot.adapters.wechat.qr import InviteQrCodes, WeChatPlatform
 from bot.adapters.whatsapp.links import WhatsAppPlatform
 from bot.config import Config
+from bot.config.telegram import TelegramSettings
 from bot.core.adapter import Adapter, Platform, PullingAdapter
 from bot.core.clock import Clock
 from bot.core.ports import AdapterPorts
@@ -103,8 +104,8 @@ def seed_knowledge_base(config: Config, store: Store, clock: Clock) -> int:
 def _platforms(config: Config, invite_qr: InviteQrCodes | None) -> dict[str, Platform]:
     """What features may ask of each platform (invite links, follow events), running or not."""
     telegram = config.platforms.get("telegram")
-    username = config.rewards.telegram_bot_username or str(
-        getattr(telegram, "bot_username", "")
+    username = config.rewards.telegram_bot_username or (
+        telegram.bot_username if isinstance(telegram, TelegramSettings) else ""
     )
     platforms: dict[str, Platform] = {
         "telegram": TelegramPlatform(username),

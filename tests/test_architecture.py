@@ -6,7 +6,10 @@ Every import counts, at module level, inside functions and under TYPE_CHECKING a
 from __future__ import annotations
 
 import ast
+import importlib.metadata
 import re
+import sys
+import tomllib
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -200,3 +203,55 @@ def test_every_package_says_what_it_owns() -> None:
             tree = ast.parse(path.read_text(encoding="utf-8"))
             doc = ast.get_docstring(tree)
             assert doc, f"{name} has no docstring"
+
+
+def _requirement_names(requirements: list[str]) -> set[str]:
+    return {
+        re.split(r"[\[<>=!~ ;]", requirement, maxsplit=1)[0].lower()
+        for requirement in requirements
+    }
+
+
+def test_every_third_party_import_is_declared() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = _requirement_names(project["dependencies"])
+    test_only = _requirement_names(project["optional-dependencies"]["test"])
+    distributions = importlib.metadata.packages_distributions()
+    missing = []
+    everything = runtime | test_only
+    for folder, declared in (("bot", runtime), ("handlers", runtime), ("tests", everything)):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in ast.walk(tree):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                    names = [node.module]
+                for name in names:
+                    top = name.split(".")[0]
+                    if top in sys.stdlib_module_names or top in ("bot", "handlers", "tests"):
+                        continue
+                    owners = {owner.lower() for owner in distributions.get(top, [top])}
+                    if not owners & declared:
+                        missing.append(f"{path.relative_to(ROOT)} imports {top} ({owners})")
+    assert not missing, "\n".join(sorted(set(missing)))
+
+
+def test_every_exception_class_is_in_the_error_tree() -> None:
+    tree_doc = ast.get_docstring(ast.parse((ROOT / "bot/core/errors.py").read_text()))
+    assert tree_doc
+    stray = []
+    for name, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ClassDef):
+                continue
+            bases = {getattr(base, "id", getattr(base, "attr", "")) for base in node.bases}
+            is_error = bases & {"Exception", "BaseException", "ValueError", "RuntimeError"} or (
+                node.name.endswith("Error") and name != "bot.core.errors"
+            )
+            if name != "bot.core.errors" and is_error:
+                stray.append(f"{name}.{node.name}")
+            if name == "bot.core.errors" and node.name not in tree_doc:
+                stray.append(f"{node.name} is not drawn in the tree of bot/core/errors.py")
+    assert not stray, stray

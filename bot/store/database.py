@@ -8,8 +8,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-
 Params = Sequence[Any] | Mapping[str, Any]
 
 
@@ -27,7 +25,6 @@ class Database:
         self.conn.execute(f"PRAGMA synchronous = {synchronous}")
         self.conn.execute("PRAGMA busy_timeout = 5000")
         self.conn.execute("PRAGMA foreign_keys = ON")
-        self.utils = sqlite_utils.Database(self.conn)
         self._depth = 0
 
     def execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:

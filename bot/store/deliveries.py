@@ -31,7 +31,7 @@ class Deliveries:
     def claim(self, platform: str, key: str, message: dict[str, Any], now: datetime) -> bool:
         """Record a delivery; False if it was already recorded (a retry or a duplicate)."""
         # INSERT OR IGNORE with rowcount: sqlite-utils 4.2.1's insert(ignore=True) breaks on
-        # duplicates (see platforms.md), and a UNIQUE primary key is the real guard anyway.
+        # duplicates (see docs/platforms.md), and a UNIQUE primary key is the real guard anyway.
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO deliveries (platform, delivery_key, status, message,"
             " received_at) VALUES (?, ?, 'received', ?, ?)",

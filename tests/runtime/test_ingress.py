@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
-from bot.core.http import HttpTransport
 from bot.adapters.text import numbered
 from bot.app import Bot, build_bot
 from bot.config import Config
 from bot.core.adapter import InboundRequest, OutboundRequest, RateLimits, Rendered, WebhookAnswer
 from bot.core.clock import FixedClock
 from bot.core.errors import PayloadError, SignatureError
+from bot.core.http import HttpTransport
 from bot.core.message import Address, Message, MessageKind, Reply
 from bot.runtime.context import Context
 from bot.runtime.router import Route, Router

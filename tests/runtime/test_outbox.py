@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.http import HttpTransport, classify_http, retry_after_seconds
 from bot.config.outbox import OutboxSettings
 from bot.core.adapter import OutboundRequest, RateLimits, SendResult, SendStatus
 from bot.core.clock import Clock
+from bot.core.http import HttpTransport, classify_http, retry_after_seconds
 from bot.runtime.outbox import Outbox
 from bot.store import Store, open_store
 from tests.fakes.platform_api import FakePlatformApi, Step

@@ -30,7 +30,7 @@ class TelegramAdapter:
     """Verifies the secret token, normalises updates, renders replies as Bot API calls."""
 
     name = NAME
-    # platforms.md §2.5: ~1/s per chat, 20/min per group, ~30/s overall.
+    # docs/platforms.md §2.5: ~1/s per chat, 20/min per group, ~30/s overall.
     rate_limits = RateLimits(
         per_second=30, per_chat_per_second=1, per_group_per_minute=20, burst=3
     )

@@ -10,7 +10,7 @@ from bot.core.adapter import OutboundRequest
 from bot.core.message import Reply
 
 NAME = "telegram"
-MAX_TEXT = 4096  # UTF-16 code units after entity parsing (platforms.md §2.5)
+MAX_TEXT = 4096  # UTF-16 code units after entity parsing (docs/platforms.md §2.5)
 MAX_BUTTON_TEXT = 64
 
 

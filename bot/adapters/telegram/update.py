@@ -62,7 +62,7 @@ def parse_update(data: Any, *, bot_username: str, now: datetime) -> list[Message
     if "my_chat_member" in update:
         return reader.membership(json_object(update["my_chat_member"], "my_chat_member"))
     # channel_post, edited_channel_post, inline queries, polls, reactions, business and
-    # payment updates: not a customer talking to us (platforms.md §2.2). 200, ignored.
+    # payment updates: not a customer talking to us (docs/platforms.md §2.2). 200, ignored.
     return []
 
 
@@ -126,7 +126,7 @@ class _UpdateReader:
         """Whether a group message is meant for us, and its text without our @mention.
 
         In privacy mode Telegram only sends /cmd@bot and replies to the bot; with it off
-        everything arrives, so a plain message must mention us (platforms.md §2.2).
+        everything arrives, so a plain message must mention us (docs/platforms.md §2.2).
         """
         if not self.bot_username:
             return False, text
@@ -208,7 +208,7 @@ class _UpdateReader:
 
 @dataclass(frozen=True, slots=True)
 class _Entity:
-    """A MessageEntity: offsets and lengths are UTF-16 code units (platforms.md §2.2)."""
+    """A MessageEntity: offsets and lengths are UTF-16 code units (docs/platforms.md §2.2)."""
 
     kind: str
     offset: int

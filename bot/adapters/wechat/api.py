@@ -1,4 +1,7 @@
-"""WeChat's HTTP API: the shared access token and customer-service sends (platforms.md §1.7)."""
+"""WeChat's HTTP API: the shared access token and customer-service sends.
+
+Facts in docs/platforms.md §1.7.
+"""
 
 from __future__ import annotations
 

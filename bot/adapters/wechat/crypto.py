@@ -1,6 +1,6 @@
 """WeChat message security: SHA1 signatures and the AES envelope of compatible and safe mode.
 
-The scheme (platforms.md §1.2): AES-256-CBC with the IV taken from the key, PKCS#7 padding to
+The scheme (docs/platforms.md §1.2): AES-256-CBC with the IV taken from the key, PKCS#7 padding to
 32-byte blocks, plaintext = 16 random bytes + 4-byte big-endian length + XML + AppID.
 """
 

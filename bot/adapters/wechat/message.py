@@ -1,4 +1,4 @@
-"""WeChat push fields (platforms.md §1.3–1.4) normalised into one Message."""
+"""WeChat push fields (docs/platforms.md §1.3–1.4) normalised into one Message."""
 
 from __future__ import annotations
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from bot.core.clock import Clock, iso
 from bot.core.errors import PayloadError
 from bot.core.message import Button, Reply
 from bot.core.order import NUMBER, Order, StatusMark, is_stale, normalize_number
+from bot.core.payload import decode_json, header_bytes
 from bot.core.texts import Texts
 from bot.orders.reply import ANOTHER
 from bot.runtime.outgoing import Outgoing
@@ -45,7 +45,7 @@ def is_signed(secret: str, body: bytes, header: str) -> bool:
     """Whether the header carries the body's signature (compared in constant time)."""
     # Bytes, not str: compare_digest refuses non-ASCII strings with a TypeError (a 500).
     expected = sign(secret, body).encode("ascii")
-    return bool(secret) and hmac.compare_digest(expected, header.strip().encode("utf-8"))
+    return bool(secret) and hmac.compare_digest(expected, header_bytes(header.strip()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,10 +93,7 @@ def _moment(text: str, now: datetime) -> datetime:
 
 def parse_event(body: bytes, now: datetime) -> OrderEvent:
     """The event in a request body received `now`; PayloadError says what is wrong."""
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        raise PayloadError("body must be JSON") from None
+    data = decode_json(body)
     if not isinstance(data, dict):
         raise PayloadError("body must be a JSON object")
     number = normalize_number(_field(data, "order_number", 64, required=True))

@@ -41,12 +41,18 @@ class Ingress:
         except SignatureError as error:
             log.warning("bad signature from %s: %s", adapter.name, error)
             return WebhookAnswer(status=error.status, body=FORBIDDEN)
+        except Exception:
+            # A request we cannot even check is refused like a forged one (and is a bug).
+            log.exception("verifying a %s request failed", adapter.name)
+            return WebhookAnswer(status=403, body=FORBIDDEN)
         try:
             messages = adapter.parse(inbound)
-        except PayloadError as error:
+        except Exception as error:
+            if not isinstance(error, PayloadError):
+                log.exception("parsing a %s request failed", adapter.name)
             log.warning("unparseable %s payload kept as a dead letter: %s", adapter.name, error)
             self.store.dead_letters.add(
-                adapter.name, str(error), inbound.headers, inbound.body, self.clock.now()
+                adapter.name, str(error)[:500], inbound.headers, inbound.body, self.clock.now()
             )
             return WebhookAnswer(status=400, body="bad request")
         if isinstance(adapter, ReceiptSource):

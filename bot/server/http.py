@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -10,7 +12,10 @@ from aiohttp import web
 from bot.core.adapter import InboundRequest, WebhookAnswer
 from bot.core.errors import BodyTooLarge
 
+log = logging.getLogger(__name__)
+
 CHUNK = 64 * 1024
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 async def read_body(request: web.Request, limit: int) -> bytes:
@@ -58,3 +63,19 @@ def to_response(answer: WebhookAnswer) -> web.Response:
     return web.Response(
         status=answer.status, body=body, content_type=content_type, charset=charset or "utf-8"
     )
+
+
+@web.middleware
+async def never_5xx(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The last line of defence: a request that trips a bug gets 400, and the bug is logged.
+
+    Every input is meant to be answered on purpose (a 4xx saying what is wrong, or 503 when
+    the store is busy); this catches what a parser or endpoint did not foresee.
+    """
+    try:
+        return await handler(request)
+    except web.HTTPException:
+        raise
+    except Exception:
+        log.exception("%s %s failed", request.method, request.path)
+        return json_error(400, "the request could not be processed")

@@ -24,7 +24,9 @@ class DeadLetters:
         cursor = self.db.execute(
             "INSERT INTO dead_letters (platform, reason, headers, body, received_at)"
             " VALUES (?, ?, ?, ?, ?)",
-            [platform, reason[:500], json.dumps(dict(headers)), body, iso(now)],
+            # The reason may quote the bad input: keep it storable whatever it holds.
+            [platform, reason[:500].encode("utf-8", "replace").decode("utf-8"),
+             json.dumps(dict(headers)), body, iso(now)],
         )
         return int(cursor.lastrowid or 0)
 

@@ -16,6 +16,7 @@ from bot.config.telegram import TelegramSettings
 from bot.core.adapter import InboundRequest, OutboundRequest, RateLimits, Rendered, WebhookAnswer
 from bot.core.errors import SignatureError
 from bot.core.message import Address, Message, MessageKind, Reply
+from bot.core.payload import header_bytes
 from bot.core.ports import AdapterPorts, UpdateSink
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -53,7 +54,7 @@ class TelegramAdapter:
             raise SignatureError("no secret token configured: webhooks are off (polling mode)")
         if given is None:
             raise SignatureError("missing secret token header")
-        if not hmac.compare_digest(given.encode(), expected.encode()):
+        if not hmac.compare_digest(header_bytes(given), expected.encode()):
             raise SignatureError("wrong secret token")
 
     def parse(self, request: InboundRequest) -> list[Message]:

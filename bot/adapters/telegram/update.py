@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.adapters.payload import (
+from bot.core.errors import PayloadError
+from bot.core.message import Event, Location, Media, Message, MessageKind
+from bot.core.payload import (
+    check_json,
+    decode_json,
     integer,
     json_object,
     number,
@@ -15,8 +19,6 @@ from bot.adapters.payload import (
     string,
     unix_time,
 )
-from bot.core.errors import PayloadError
-from bot.core.message import Event, Location, Media, Message, MessageKind
 
 NAME = "telegram"
 # What we ask Telegram to send (setWebhook and getUpdates); channel posts are not for us.
@@ -36,15 +38,12 @@ MEDIA_KINDS = (
 
 def parse_body(body: bytes, *, bot_username: str, now: datetime) -> list[Message]:
     """The messages in a webhook body; PayloadError if it is not an update at all."""
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, ValueError, RecursionError):
-        raise PayloadError("body must be JSON") from None
-    return parse_update(data, bot_username=bot_username, now=now)
+    return parse_update(decode_json(body), bot_username=bot_username, now=now)
 
 
 def parse_update(data: Any, *, bot_username: str, now: datetime) -> list[Message]:
     """The messages one update carries ([] for kinds we ignore, such as channel posts)."""
+    check_json(data, "update")
     update = json_object(data, "update")
     try:
         # The raw update is stored: lone surrogates (possible in JSON escapes) cannot be.

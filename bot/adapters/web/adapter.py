@@ -12,6 +12,7 @@ from bot.core.adapter import InboundRequest, Rendered, WebhookAnswer
 from bot.core.clock import Clock
 from bot.core.errors import PayloadError
 from bot.core.message import Message, MessageKind, Reply
+from bot.core.payload import decode_json
 
 NAME = "web"
 MAX_ID_LENGTH = 128
@@ -39,10 +40,7 @@ def _check_unicode(value: str, key: str) -> None:
 
 def parse_chat(body: bytes, max_text_chars: int, now: datetime) -> Message:
     """The message in a POST /api/chat body; PayloadError says what is wrong."""
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, ValueError):
-        raise PayloadError("body must be JSON") from None
+    data = decode_json(body)
     if not isinstance(data, dict):
         raise PayloadError("body must be a JSON object")
     user_id = _identifier(data, "user_id", required=True)

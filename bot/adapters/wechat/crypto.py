@@ -17,18 +17,19 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from bot.config.wechat import decode_aes_key
 from bot.core.errors import CryptoError
+from bot.core.payload import header_bytes
 
 BLOCK = 32  # WeChat pads to 32 bytes, not AES's 16
 
 
 def sign(*parts: str) -> str:
     """WeChat's signature: SHA1 hex of the sorted parts joined together."""
-    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
+    return hashlib.sha1(header_bytes("".join(sorted(parts)))).hexdigest()
 
 
 def is_signed(signature: str, *parts: str) -> bool:
     """Whether `signature` matches the parts, compared in constant time."""
-    return hmac.compare_digest(sign(*parts).encode("ascii"), signature.encode("utf-8"))
+    return hmac.compare_digest(sign(*parts).encode("ascii"), header_bytes(signature))
 
 
 class MessageCipher:

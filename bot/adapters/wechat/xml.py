@@ -55,7 +55,8 @@ def read_fields(body: bytes) -> dict[str, str]:
         parser.Parse(body, True)
     except PayloadError:
         raise
-    except (expat.ExpatError, ValueError, UnicodeError) as error:
+    except (expat.ExpatError, ValueError, UnicodeError, LookupError) as error:
+        # LookupError: an XML declaration naming an encoding Python does not know.
         raise PayloadError(f"not well-formed XML: {error}") from None
     return fields
 

@@ -25,6 +25,7 @@ from bot.core.adapter import (
 )
 from bot.core.errors import SignatureError
 from bot.core.message import Address, Message, Reply
+from bot.core.payload import header_bytes
 from bot.core.ports import AdapterPorts
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
@@ -55,7 +56,7 @@ class WhatsAppAdapter:
     def handshake(self, request: InboundRequest) -> WebhookAnswer:
         """Echo hub.challenge when hub.mode is subscribe and hub.verify_token matches."""
         mode = request.query.get("hub.mode", "")
-        token = request.query.get("hub.verify_token", "").encode("utf-8", "replace")
+        token = header_bytes(request.query.get("hub.verify_token", ""))
         challenge = request.query.get("hub.challenge", "")
         expected = self.settings.verify_token.encode("utf-8")
         if (
@@ -79,7 +80,7 @@ class WhatsAppAdapter:
             self.settings.app_secret.encode("utf-8"), request.body, hashlib.sha256
         ).hexdigest()
         given = header[len(SIGNATURE_PREFIX) :].strip().lower()
-        if not hmac.compare_digest(expected.encode("ascii"), given.encode("utf-8", "replace")):
+        if not hmac.compare_digest(expected.encode("ascii"), header_bytes(given)):
             raise SignatureError(f"{SIGNATURE_HEADER} does not match the body")
 
     def _delivery(self, request: InboundRequest) -> Delivery:

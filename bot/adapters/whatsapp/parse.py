@@ -6,7 +6,6 @@ Every entry, change, message and status is read; contacts are paired with messag
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Any
 from bot.core.adapter import Receipt
 from bot.core.errors import PayloadError
 from bot.core.message import Event, Location, Media, Message, MessageKind
+from bot.core.payload import decode_json
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +80,7 @@ def describe_error(error: Mapping[str, Any]) -> str:
 
 def load(body: bytes) -> dict[str, Any]:
     """The JSON object of a webhook body; PayloadError if it is not one."""
-    try:
-        data = json.loads(body)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise PayloadError(f"body is not JSON: {error}") from None
+    data = decode_json(body)
     if not isinstance(data, dict) or not isinstance(data.get("entry"), list):
         raise PayloadError("body is not a WhatsApp notification (no entry list)")
     return data

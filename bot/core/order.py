@@ -22,6 +22,7 @@ from bot.core.errors import OrderError
 STATUSES = ("pending", "paid", "shipped", "delivered", "refunded", "cancelled")
 NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{2,63}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+ITEM_CHARS = 300  # checked before _ITEM, whose lazy name would backtrack on a long line
 _ITEM = re.compile(r"^(?P<name>.+?)\s*[x×*]\s*(?P<quantity>\d+)$")
 # 199,5 or 199,50: a spreadsheet where the decimal mark is a comma. "1,234" stays an error:
 # it could as well be a thousand.
@@ -133,6 +134,8 @@ def parse_items(value: Any) -> tuple[Item, ...]:
     items = []
     for entry in value:
         if isinstance(entry, str):
+            if len(entry) > ITEM_CHARS:
+                raise OrderError(f"an item is longer than {ITEM_CHARS} characters")
             found = _ITEM.match(entry.strip())
             name, quantity = (
                 (found["name"], int(found["quantity"])) if found else (entry.strip(), 1)

@@ -25,6 +25,7 @@ ANSWER, SUGGEST, FALLBACK = "answer", "did you mean", "fallback"
 PREPARED_LIMIT = 10
 # Prepared questions kept: the messages being handled at once, with room to spare.
 PREPARED_TEXTS = 256
+MAX_QUERY_CHARS = 500
 
 
 def outcome_of(candidates: Sequence[Candidate], settings: KnowledgeBaseSettings) -> str:
@@ -177,7 +178,8 @@ class FaqIndex:
 
     def _search(self, text: str, limit: int) -> list[Candidate]:
         """Rank candidates for `text` with the index as it is (lock held)."""
-        query = to_simplified(text)
+        # No question is this long: the rest of a long text would only cost time.
+        query = to_simplified(text[:MAX_QUERY_CHARS])
         # A negative written out exactly is a promise to staff, whatever the matcher scores.
         excluded = self._negated.get(normalize(query), set())
         found = self.matcher.search(query, limit=limit + len(excluded))

@@ -22,6 +22,7 @@ COMMANDS = {"/order": "start", "/orders": "list"}
 _PUNCTUATION = "!！。.，,~～ "
 _FACTOR = re.compile(r"[\d\s+()\-]{4,24}|[^@\s]+@[^@\s]+")
 _NUMBER_ATTEMPT = re.compile(r"[A-Za-z]{0,4}[\d\s\-]{4,24}")
+SEARCHED_CHARS = 4096  # the longest message any platform delivers
 READABLE = (MessageKind.TEXT, MessageKind.VOICE, MessageKind.COMMAND)
 
 
@@ -41,7 +42,8 @@ def _pattern(source: str) -> re.Pattern[str]:
 
 def find_number(text: str, ctx: Context) -> str | None:
     """The first order number in `text`, by the configured pattern."""
-    found = _pattern(ctx.config.orders.number_pattern).search(text)
+    # The pattern is the brand's own: bound the text it may backtrack over.
+    found = _pattern(ctx.config.orders.number_pattern).search(text[:SEARCHED_CHARS])
     if found is None:
         return None
     return normalize_number(found.group(1) if found.re.groups else found.group(0))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from ipaddress import IPv4Network, IPv6Network, ip_network
 
 from bot.config.reader import TableReader
 
@@ -16,6 +17,8 @@ class ServerSettings:
     max_body_bytes: int = 64 * 1024
     max_webhook_bytes: int = 4 * 1024 * 1024
     max_text_chars: int = 4000
+    # Reverse proxies whose X-Forwarded-For names the real client (empty: trust no header).
+    trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
 
 
 def read_server(table: TableReader) -> ServerSettings:
@@ -31,4 +34,16 @@ def read_server(table: TableReader) -> ServerSettings:
             "max_webhook_bytes", defaults.max_webhook_bytes, minimum=1024
         ),
         max_text_chars=table.integer("max_text_chars", defaults.max_text_chars, minimum=1),
+        trusted_proxies=networks(table, "trusted_proxies"),
     )
+
+
+def networks(table: TableReader, key: str) -> tuple[IPv4Network | IPv6Network, ...]:
+    """A list of IP addresses or networks (CIDR), each checked."""
+    found = []
+    for text in table.strings(key):
+        try:
+            found.append(ip_network(text.strip(), strict=False))
+        except ValueError:
+            table.problem(key, f"{text!r} is not an IP address or network like 10.0.0.0/8")
+    return tuple(found)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
+from ipaddress import IPv4Network, IPv6Network
 
 from bot.config.reader import TableReader
+from bot.config.server import networks
 
 MODES = ("plain", "compatible", "safe")
 API_BASE_URL = "https://api.weixin.qq.com"
@@ -39,6 +41,11 @@ class WeChatSettings:
     token: str = field(default="", repr=False)
     aes_key: str = field(default="", repr=False)
     app_secret: str = field(default="", repr=False)
+    # A push signed more than this far from our clock is refused, and within it each nonce is
+    # remembered: a captured signature cannot be replayed with another body.
+    replay_window_seconds: int = 300
+    # WeChat's callback addresses (`getcallbackip`); empty: accept pushes from anywhere.
+    allowed_networks: tuple[IPv4Network | IPv6Network, ...] = ()
 
 
 def read_wechat(table: TableReader) -> WeChatSettings:
@@ -67,4 +74,9 @@ def read_wechat(table: TableReader) -> WeChatSettings:
         token=table.secret("token_env", required=enabled),
         aes_key=aes_key,
         app_secret=table.secret("app_secret_env", required=enabled),
+        replay_window_seconds=table.integer(
+            "replay_window_seconds", defaults.replay_window_seconds, minimum=30
+        ),
+        allowed_networks=networks(table, "allowed_ips"),
     )
+

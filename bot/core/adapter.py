@@ -23,6 +23,7 @@ class InboundRequest:
     query: Mapping[str, str]
     headers: Mapping[str, str]
     body: bytes
+    remote: str = ""  # the client's address (behind a trusted proxy: the one it reports)
 
     def header(self, name: str) -> str | None:
         """A header by case-insensitive name."""

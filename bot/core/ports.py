@@ -24,6 +24,13 @@ class KeyValueCache(Protocol):
         """Store `value` under `key`."""
         ...
 
+    def add(self, key: str, value: str, now: datetime, expires_at: datetime | None = None) -> bool:
+        """Store `value` unless `key` holds an unexpired value; whether it was stored.
+
+        Atomic across processes: of two concurrent adds, one wins.
+        """
+        ...
+
     def delete(self, key: str) -> None:
         """Forget `key`."""
         ...

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from ipaddress import IPv4Network, IPv6Network, ip_address
 from typing import Any
 
 from aiohttp import web
 
 from bot.core.adapter import InboundRequest, WebhookAnswer
 from bot.core.errors import BodyTooLarge
+from bot.server.running import BOT_KEY
 
 log = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Proxies = Sequence[IPv4Network | IPv6Network]
 
 
 async def read_body(request: web.Request, limit: int) -> bytes:
@@ -47,13 +50,40 @@ def json_error(status: int, message: str) -> web.Response:
 
 def inbound(request: web.Request, body: bytes) -> InboundRequest:
     """An aiohttp request as the plain data adapters read (header names lower-cased)."""
+    trusted = request.app[BOT_KEY].config.server.trusted_proxies
     return InboundRequest(
         method=request.method,
         path=request.path,
         query=dict(request.query),
         headers={name.lower(): value for name, value in request.headers.items()},
         body=body,
+        remote=client_address(request, trusted),
     )
+
+
+def client_address(request: web.Request, trusted: Proxies = ()) -> str:
+    """Who sent the request: the peer, or behind trusted proxies the first hop they report.
+
+    X-Forwarded-For is read from the right: each trusted proxy appends who it heard from, so
+    the first address that is not one of ours is the client (anything left of it is claimed
+    by the client itself and proves nothing).
+    """
+    peer = request.remote or ""
+    if not trusted or not _is_trusted(peer, trusted):
+        return peer
+    hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
+    for hop in reversed([hop for hop in hops if hop]):
+        if not _is_trusted(hop, trusted):
+            return hop
+    return peer
+
+
+def _is_trusted(address: str, trusted: Proxies) -> bool:
+    try:
+        parsed = ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in network for network in trusted)
 
 
 def to_response(answer: WebhookAnswer) -> web.Response:

@@ -34,6 +34,17 @@ class KeyValues:
             [key, value, iso(expires_at) if expires_at else None, iso(now)],
         )
 
+    def add(self, key: str, value: str, now: datetime, expires_at: datetime | None = None) -> bool:
+        """Store `value` unless `key` holds an unexpired value; whether it was stored."""
+        cursor = self.db.execute(
+            "INSERT INTO kv (key, value, expires_at, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value,"
+            " expires_at = excluded.expires_at, updated_at = excluded.updated_at"
+            " WHERE kv.expires_at IS NOT NULL AND kv.expires_at <= ?",
+            [key, value, iso(expires_at) if expires_at else None, iso(now), iso(now)],
+        )
+        return cursor.rowcount == 1
+
     def delete(self, key: str) -> None:
         """Forget `key`."""
         self.db.execute("DELETE FROM kv WHERE key = ?", [key])

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +45,14 @@ def fixture(name: str) -> str:
     return (FIXTURES / f"{name}.xml").read_text(encoding="utf-8")
 
 
+_nonces = itertools.count(1320250706)
+
+
+def fresh() -> tuple[str, str]:
+    """A timestamp (now) and a nonce never used before, as WeChat signs each push."""
+    return str(int(time.time())), str(next(_nonces))
+
+
 def encrypt(xml: str, nonce: str = "1320250706", timestamp: str = "1763862000") -> str:
     """The `<Encrypt>` value WeChat would send for `xml`."""
     envelope = WeChatCrypto(TOKEN, AES_KEY, APP_ID).encrypt_message(xml, nonce, timestamp)
@@ -52,9 +62,11 @@ def encrypt(xml: str, nonce: str = "1320250706", timestamp: str = "1763862000") 
 
 
 def push(
-    xml: str, mode: str, *, nonce: str = "1320250706", timestamp: str = "1763862000"
+    xml: str, mode: str, *, nonce: str | None = None, timestamp: str | None = None
 ) -> tuple[dict[str, str], bytes]:
-    """The query string and body WeChat POSTs for `xml` in `mode`."""
+    """The query string and body WeChat POSTs for `xml` in `mode`, signed now by default."""
+    now, unused = fresh()
+    timestamp, nonce = timestamp or now, nonce or unused
     query = {"signature": sha1(TOKEN, timestamp, nonce), "timestamp": timestamp,
              "nonce": nonce, "openid": OPENID}
     if mode == "plain":
@@ -82,7 +94,8 @@ def stored_push(name: str, mode: str) -> tuple[dict[str, str], bytes]:
     body = (FIXTURES / mode / f"{name}.xml").read_bytes()
     found = re.search(rb"<Encrypt><!\[CDATA\[(.*?)\]\]></Encrypt>", body)
     assert found is not None, f"{mode}/{name}.xml has no Encrypt"
-    timestamp, nonce = STORED_TIMESTAMP, STORED_NONCE
+    # The ciphertext does not depend on the query: sign it now, as a fresh push.
+    timestamp, nonce = fresh()
     return {
         "signature": sha1(TOKEN, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
         "openid": OPENID, "encrypt_type": "aes",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from ipaddress import ip_address
 
 from bot.adapters.text import numbered, split_text, utf8_length
 from bot.adapters.wechat.api import SEND_PATH, AccessTokens, WeChatTransport, is_window_open
@@ -15,6 +17,7 @@ from bot.config.wechat import WeChatSettings
 from bot.core.adapter import InboundRequest, OutboundRequest, RateLimits, Rendered, WebhookAnswer
 from bot.core.errors import CryptoError, PayloadError, SignatureError
 from bot.core.message import Address, Message, Reply
+from bot.core.payload import header_bytes
 from bot.core.ports import AdapterPorts
 
 MAX_TEXT_BYTES = 2048  # docs/platforms.md §1.6: treat 2048 UTF-8 bytes as the reply limit
@@ -59,20 +62,84 @@ class WeChatAdapter:
         )
 
     def handshake(self, request: InboundRequest) -> WebhookAnswer:
-        """Echo `echostr` when the signature is right (the console's URL check)."""
+        """Echo `echostr` when the signature is right and fresh (the console's URL check)."""
+        try:
+            self._check_address(request)
+            self._check_fresh(request)
+        except SignatureError:
+            return WebhookAnswer(status=403, body="forbidden")
         if not self._is_signed(request) or "echostr" not in request.query:
             return WebhookAnswer(status=403, body="forbidden")
         return WebhookAnswer(body=request.query["echostr"])
 
     def verify(self, request: InboundRequest) -> None:
-        """Check `signature`, and for encrypted bodies `msg_signature` and the AppID inside."""
+        """Check the sender's address, `signature` and its freshness, for encrypted bodies
+        `msg_signature` and the AppID inside, and that the nonce was not used for another body.
+        """
+        self._check_address(request)
         if not self._is_signed(request):
             raise SignatureError("bad or missing signature")
-        if not is_encrypted(request):
+        self._check_fresh(request)
+        if is_encrypted(request):
+            xml = self._verify_envelope(request)
+        elif self.settings.mode == "safe":
             # Plain bodies are not covered by the signature: safe mode must refuse them.
-            if self.settings.mode == "safe":
-                raise SignatureError("safe mode accepts only encrypted pushes")
+            raise SignatureError("safe mode accepts only encrypted pushes")
+        else:
+            xml = request.body
+        self._check_sender(request, xml)
+        # Last, so that a request refused above writes nothing.
+        self._remember_nonce(request)
+
+    def _check_address(self, request: InboundRequest) -> None:
+        networks = self.settings.allowed_networks
+        if not networks:
             return
+        try:
+            address = ip_address(request.remote)
+        except ValueError:
+            raise SignatureError(f"push from an unknown address {request.remote!r}") from None
+        if not any(address in network for network in networks):
+            raise SignatureError(f"push from {address}, not one of WeChat's addresses")
+
+    def _check_fresh(self, request: InboundRequest) -> None:
+        """Refuse a signature made further from now than the replay window (a captured one)."""
+        timestamp = request.query.get("timestamp", "")
+        if not (timestamp.isascii() and timestamp.isdigit()) or len(timestamp) > 12:
+            raise SignatureError("the timestamp is not a number of seconds")
+        age = abs(self.clock.now().timestamp() - int(timestamp))
+        if age > self.settings.replay_window_seconds:
+            raise SignatureError(
+                f"signed {int(age)} s away from our clock (replay window"
+                f" {self.settings.replay_window_seconds} s)"
+            )
+
+    def _check_sender(self, request: InboundRequest, xml: bytes) -> None:
+        """The `openid` WeChat puts in the query must be the sender the body names."""
+        openid = request.query.get("openid")
+        if not openid:
+            return
+        try:
+            sender = read_fields(xml).get("FromUserName")
+        except PayloadError:
+            return  # parse() answers 400 and keeps it as a dead letter
+        if sender is not None and sender != openid:
+            raise SignatureError("the body's sender is not the openid WeChat signed for")
+
+    def _remember_nonce(self, request: InboundRequest) -> None:
+        """A nonce may come again only with the same body (WeChat retrying the same push)."""
+        query = request.query
+        key = f"wechat:nonce:{query['timestamp']}:{header_bytes(query['nonce']).hex()}"
+        digest = hashlib.sha256(request.body).hexdigest()
+        now = self.clock.now()
+        window = timedelta(seconds=2 * self.settings.replay_window_seconds)
+        if self.ports.kv.add(key, digest, now, expires_at=now + window):
+            return
+        if self.ports.kv.get(key, now) != digest:
+            raise SignatureError("nonce already used for another body (a replay)")
+
+    def _verify_envelope(self, request: InboundRequest) -> bytes:
+        """The decrypted XML of an encrypted push whose `msg_signature` is right."""
         if self.cipher is None:
             raise SignatureError("encrypted push, but no EncodingAESKey is configured")
         try:
@@ -88,7 +155,7 @@ class WeChatAdapter:
         ):
             raise SignatureError("bad msg_signature")
         try:
-            self.cipher.decrypt(encrypted)
+            return self.cipher.decrypt(encrypted)
         except CryptoError as error:
             raise SignatureError(f"ciphertext refused: {error}") from None
 

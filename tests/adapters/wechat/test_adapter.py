@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -186,7 +187,8 @@ def test_compatible_mode_trusts_the_encrypted_copy(store: Store) -> None:
 
 def test_handshake_echoes_only_with_the_right_signature(store: Store) -> None:
     adapter = make_adapter(store)
-    query = {"signature": sha1(TOKEN, "1763862000", "42"), "timestamp": "1763862000",
+    timestamp = str(int(time.time()))
+    query = {"signature": sha1(TOKEN, timestamp, "42"), "timestamp": timestamp,
              "nonce": "42", "echostr": "7355608123"}
     answer = adapter.handshake(inbound(query, b"", "GET"))
     assert (answer.status, answer.body) == (200, "7355608123")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -95,7 +96,8 @@ def counts(bot: Bot) -> dict[str, int]:
 
 async def test_get_handshake_echoes_or_refuses(start_client: Callable[..., Any]) -> None:
     client = await start_client()
-    query = {"signature": sha1(TOKEN, "1763862000", "9"), "timestamp": "1763862000",
+    timestamp = str(int(time.time()))
+    query = {"signature": sha1(TOKEN, timestamp, "9"), "timestamp": timestamp,
              "nonce": "9", "echostr": "echo-7355608"}
     good = await client.get("/webhooks/wechat", params=query)
     assert (good.status, await good.text()) == (200, "echo-7355608")

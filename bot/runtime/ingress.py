@@ -58,10 +58,18 @@ class Ingress:
         if isinstance(adapter, ReceiptSource):
             self._record_receipts(adapter, inbound)
         fresh = [message for message in messages if self.pipeline.record(message)]
-        if not fresh:
-            return adapter.acknowledge(inbound)
-        if adapter.reply_budget_seconds is not None and len(fresh) == 1:
-            answer = await self._reply_within_budget(adapter.reply_budget_seconds, fresh[0])
+        budget = adapter.reply_budget_seconds
+        if budget is not None and len(messages) == 1:
+            # One message on a platform that takes its answer passively (WeChat): a fresh one
+            # is handled, a retry answered again if its first answer never reached them.
+            [message] = messages
+            ticket = Ticket(passive=budget > 0)  # a budget of 0: never a passive answer
+            work: Coroutine[Any, Any, Handled | None]
+            if fresh:
+                work = self.pipeline.handle(message, ticket)
+            else:
+                work = self.pipeline.redelivered(message, ticket)
+            answer = await self._reply_within_budget(budget, work, ticket)
             return answer or adapter.acknowledge(inbound)
         for message in fresh:
             self.background(self.pipeline.handle(message))
@@ -91,18 +99,21 @@ class Ingress:
                     log.debug("%s receipt %s for no outbox row (or an older state)",
                               receipt.platform, receipt.state)
 
-    async def _reply_within_budget(self, budget: float, message: Message) -> WebhookAnswer | None:
-        """The passive answer if the replies are ready in time; else they go through the outbox."""
-        ticket = Ticket(passive=True)
-        task: asyncio.Task[Handled] = self.background(self.pipeline.handle(message, ticket))
+    async def _reply_within_budget(
+        self, budget: float, work: Coroutine[Any, Any, Handled | None], ticket: Ticket
+    ) -> WebhookAnswer | None:
+        """The passive answer if the replies are ready in time; else they go the outbox."""
+        task: asyncio.Task[Handled | None] = self.background(work)
+        done, _ = await asyncio.wait({task}, timeout=budget)
+        if not done and ticket.close():
+            return None  # the handler will send its replies through the outbox
+        # Done, or it took the passive way just as time ran out: its answer is all that is
+        # left to give (it cannot be sent any other way now).
         try:
-            handled = await asyncio.wait_for(asyncio.shield(task), budget)
-        except TimeoutError:
-            # Same event loop: the handler sees this before it renders, so replies go to the
-            # outbox instead.
-            ticket.passive = False
-            return None
-        return handled.answer
+            handled = await task
+        except Exception:
+            return None  # logged by the task; the delivery is resumed from the store
+        return handled.answer if handled is not None else None
 
     def background(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run handling in a task of its own, kept until it ends (and drained at shutdown)."""

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from bot.core.adapter import Adapter, Rendered
+from bot.core.adapter import Adapter, Rendered, WebhookAnswer
 from bot.core.clock import Clock
 from bot.core.message import Address, Message, MessageKind, Reply
 from bot.store import Store
@@ -83,6 +83,14 @@ class Outgoing:
         for index, reply in enumerate(r for r in replies if r.to is not None):
             self.relay(reply, f"{base}:to{index}")
         return rendered
+
+    def passive_answer(self, message: Message, replies: Sequence[Reply]) -> WebhookAnswer | None:
+        """The webhook answer carrying `replies` again (for a platform's retry of a message
+        answered passively); the parts that went through the outbox are not sent again."""
+        adapter = self.adapters.get(message.platform)
+        if adapter is None:
+            return None
+        return adapter.render(message, [r for r in replies if r.to is None], passive=True).answer
 
     def relay(self, reply: Reply, dedupe_key: str) -> None:
         """Log and enqueue a reply meant for its address, not for the sender of a message."""

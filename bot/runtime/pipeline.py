@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Mapping
@@ -11,7 +12,7 @@ from datetime import timedelta
 
 from bot.config import Config
 from bot.core.adapter import Platform, WebhookAnswer
-from bot.core.clock import Clock
+from bot.core.clock import Clock, iso
 from bot.core.language import detect_language
 from bot.core.message import Customer, Event, Message, MessageKind, Reply
 from bot.core.texts import Texts
@@ -22,14 +23,36 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-STALE_DELIVERY = timedelta(seconds=30)
+# How long a handler owns a delivery: one that died is taken over after this.
+LEASE = timedelta(seconds=15)
+# A platform's retry this soon after the first delivery is answered passively again.
+REPEAT_WINDOW = timedelta(minutes=5)
 
 
-@dataclass(slots=True)
 class Ticket:
-    """Whether the replies may still go back in the webhook answer (cleared when time is up)."""
+    """Whether the replies may go back in the webhook's answer: decided once, without races.
 
-    passive: bool = False
+    The handler takes the passive way when it renders, or the webhook closes it when its time
+    is up; whichever comes first wins, so replies are never rendered for an answer that is no
+    longer waited for, nor sent twice.
+    """
+
+    OPEN, TAKEN, CLOSED = "open", "taken", "closed"
+
+    def __init__(self, passive: bool = False) -> None:
+        self.state = self.OPEN if passive else self.CLOSED
+
+    def take(self) -> bool:
+        """For the handler rendering now: True if the replies go in the webhook answer."""
+        if self.state == self.OPEN:
+            self.state = self.TAKEN
+        return self.state == self.TAKEN
+
+    def close(self) -> bool:
+        """For the webhook whose time is up: True if no passive answer is coming."""
+        if self.state == self.OPEN:
+            self.state = self.CLOSED
+        return self.state == self.CLOSED
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,14 +113,44 @@ class Pipeline:
     def record(self, message: Message) -> bool:
         """Store a delivery durably; False if it was seen before (do not handle it again)."""
         return self.store.deliveries.claim(
-            message.platform, message.message_id, message.to_dict(), self.clock.now()
+            message.platform, message.message_id, message.to_dict(), self.clock.now(), LEASE
         )
 
     async def receive(self, message: Message) -> Handled:
         """Record and handle a message, or return the replies a duplicate already got."""
         if self.record(message):
             return await self.handle(message)
+        again = await self.redelivered(message, Ticket())
+        if again is not None:
+            return Handled(again.replies, duplicate=True, route=again.route)
         return Handled(await self.replies_of(message), duplicate=True)
+
+    async def redelivered(self, message: Message, ticket: Ticket) -> Handled | None:
+        """A retry of a recorded message: handled now if its handler died, or answered
+        passively again if the first answer was passive (that answer never reached them).
+
+        None when there is nothing to answer now (handled another way, or in hand elsewhere).
+        """
+        key = (message.platform, message.message_id)
+        in_flight = self._in_flight.get(key)
+        if in_flight is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(in_flight.done)
+        delivery = self.store.deliveries.get(*key)
+        if delivery is None:
+            return None
+        now = self.clock.now()
+        if delivery.status == "handled":
+            recent = delivery.received_at >= iso(now - REPEAT_WINDOW)
+            if not (delivery.passive and recent and ticket.take()):
+                return None
+            replies = [Reply.from_dict(reply) for reply in delivery.replies or []]
+            answer = self.outgoing.passive_answer(message, replies)
+            return Handled(replies, answer=answer, duplicate=True, route="repeat")
+        if self.store.deliveries.take_over(*key, now, LEASE):
+            log.info("taking over %s message %s (its handler stopped)", *key)
+            return await self.handle(message, ticket)
+        return None
 
     async def replies_of(self, message: Message, wait: float = 10.0) -> list[Reply]:
         """The replies a recorded message got, waiting for them if it is being handled."""
@@ -180,17 +233,18 @@ class Pipeline:
         apology = Reply(text=self.texts.get("apology", language))
         now = self.clock.now()
         adapter = self.outgoing.adapters.get(message.platform)
-        rendered = adapter.render(message, [apology], passive=ticket.passive) if adapter else None
+        passive = adapter is not None and ticket.take()
+        rendered = adapter.render(message, [apology], passive=passive) if adapter else None
         with self.store.transaction():
             for index, request in enumerate(rendered.outbound if rendered else ()):
                 self.store.outbox.enqueue(
                     request, now, dedupe_key=f"{message.platform}:{message.message_id}:{index}"
                 )
             self.store.deliveries.complete(
-                message.platform, message.message_id, [apology.to_dict()], now
+                message.platform, message.message_id, [apology.to_dict()], now, passive=passive
             )
         self.outgoing.wake()
-        answer = rendered.answer if rendered is not None and ticket.passive else None
+        answer = rendered.answer if rendered is not None and passive else None
         return Handled([apology], answer=answer, route="error")
 
     def _pick_numbered(self, message: Message, customer: Customer) -> Message:
@@ -215,25 +269,27 @@ class Pipeline:
         """Log replies, remember buttons, enqueue sends, mark handled: one transaction."""
         now = self.clock.now()
         own = [reply for reply in replies if reply.to is None]
+        # Decided here, once: after this the webhook can no longer change its mind.
+        passive = message.platform in self.outgoing.adapters and ticket.take()
         with self.store.transaction():
-            rendered = self.outgoing.answer(
-                message, customer.id, replies, route, passive=ticket.passive
-            )
+            rendered = self.outgoing.answer(message, customer.id, replies, route, passive=passive)
             self.store.deliveries.complete(
-                message.platform, message.message_id, [reply.to_dict() for reply in own], now
+                message.platform, message.message_id, [reply.to_dict() for reply in own], now,
+                passive=passive,
             )
         if rendered.outbound or len(own) != len(replies):
             self.outgoing.wake()
-        passive = ticket.passive and message.platform in self.outgoing.adapters
         return Handled(own, answer=rendered.answer if passive else None, route=route)
 
     async def resume(self) -> int:
-        """Handle deliveries recorded but never handled (the last run stopped mid-way)."""
-        stale = self.store.deliveries.unhandled(self.clock.now() - STALE_DELIVERY)
+        """Handle deliveries recorded but never handled whose handler stopped mid-way."""
+        stale = self.store.deliveries.unhandled(self.clock.now())
         count = 0
         for delivery in stale:
             key = (delivery.platform, delivery.delivery_key)
-            if key in self._in_flight:
+            if key in self._in_flight or not self.store.deliveries.take_over(
+                *key, self.clock.now(), LEASE
+            ):
                 continue
             try:
                 message = Message.from_dict(delivery.message)

@@ -1,10 +1,11 @@
-"""Delivery dedupe: each (platform, delivery key) is handled once, its replies kept."""
+"""Delivery dedupe: each (platform, delivery key) is recorded once, handled once, its replies
+kept; a lease says who is handling it, so a process that died mid-way is taken over."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.clock import iso
@@ -20,6 +21,8 @@ class Delivery:
     status: str  # "received" until handled, then "handled"
     message: dict[str, Any]
     replies: list[dict[str, Any]] | None
+    passive: bool = False  # its replies went back in the webhook's answer
+    received_at: str = ""
 
 
 class Deliveries:
@@ -28,14 +31,26 @@ class Deliveries:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def claim(self, platform: str, key: str, message: dict[str, Any], now: datetime) -> bool:
-        """Record a delivery; False if it was already recorded (a retry or a duplicate)."""
-        # INSERT OR IGNORE with rowcount: sqlite-utils 4.2.1's insert(ignore=True) breaks on
-        # duplicates (see docs/platforms.md), and a UNIQUE primary key is the real guard anyway.
+    def claim(
+        self, platform: str, key: str, message: dict[str, Any], now: datetime,
+        lease: timedelta = timedelta(seconds=15),
+    ) -> bool:
+        """Record a delivery and lease its handling; False if it was already recorded."""
+        # INSERT OR IGNORE with rowcount: a UNIQUE primary key is the real guard against a
+        # platform's retries (sqlite-utils' insert(ignore=True) breaks here: docs/platforms.md §4).
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO deliveries (platform, delivery_key, status, message,"
-            " received_at) VALUES (?, ?, 'received', ?, ?)",
-            [platform, key, json.dumps(message, ensure_ascii=False), iso(now)],
+            " received_at, lease_until) VALUES (?, ?, 'received', ?, ?, ?)",
+            [platform, key, json.dumps(message, ensure_ascii=False), iso(now), iso(now + lease)],
+        )
+        return cursor.rowcount == 1
+
+    def take_over(self, platform: str, key: str, now: datetime, lease: timedelta) -> bool:
+        """Lease an unhandled delivery whose last lease lapsed (its handler died); whether won."""
+        cursor = self.db.execute(
+            "UPDATE deliveries SET lease_until = ? WHERE platform = ? AND delivery_key = ?"
+            " AND status = 'received' AND (lease_until IS NULL OR lease_until <= ?)",
+            [iso(now + lease), platform, key, iso(now)],
         )
         return cursor.rowcount == 1
 
@@ -52,24 +67,27 @@ class Deliveries:
             status=row["status"],
             message=json.loads(row["message"]),
             replies=json.loads(row["replies"]) if row["replies"] is not None else None,
+            passive=bool(row["passive"]),
+            received_at=row["received_at"],
         )
 
     def complete(
-        self, platform: str, key: str, replies: list[dict[str, Any]], now: datetime
+        self, platform: str, key: str, replies: list[dict[str, Any]], now: datetime, *,
+        passive: bool = False,
     ) -> None:
-        """Mark a delivery handled and keep the replies it got."""
+        """Mark a delivery handled and keep the replies it got (and whether passively)."""
         self.db.execute(
-            "UPDATE deliveries SET status = 'handled', replies = ?, handled_at = ?"
-            " WHERE platform = ? AND delivery_key = ?",
-            [json.dumps(replies, ensure_ascii=False), iso(now), platform, key],
+            "UPDATE deliveries SET status = 'handled', replies = ?, handled_at = ?,"
+            " lease_until = NULL, passive = ? WHERE platform = ? AND delivery_key = ?",
+            [json.dumps(replies, ensure_ascii=False), iso(now), int(passive), platform, key],
         )
 
-    def unhandled(self, received_before: datetime, limit: int = 100) -> list[Delivery]:
-        """Deliveries recorded but never handled (the process stopped mid-way)."""
+    def unhandled(self, free_by: datetime, limit: int = 100) -> list[Delivery]:
+        """Deliveries recorded but not handled whose lease lapsed by `free_by`, oldest first."""
         rows = self.db.query(
             "SELECT platform, delivery_key FROM deliveries WHERE status = 'received'"
-            " AND received_at < ? ORDER BY received_at LIMIT ?",
-            [iso(received_before), limit],
+            " AND (lease_until IS NULL OR lease_until <= ?) ORDER BY received_at LIMIT ?",
+            [iso(free_by), limit],
         )
         found = [self.get(row["platform"], row["delivery_key"]) for row in rows]
         return [delivery for delivery in found if delivery is not None]

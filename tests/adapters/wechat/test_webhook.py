@@ -213,7 +213,8 @@ async def test_replays_are_handled_once(
     answers = [await post(client, xml, mode) for _ in range(3)]
     assert [status for status, _ in answers] == [200, 200, 200]
     assert answers[0][1].startswith("<xml>")
-    assert [body for _, body in answers[1:]] == ["success", "success"]
+    # WeChat retries only when our answer did not reach it: each retry carries it again.
+    assert all(body.startswith("<xml>") for _, body in answers[1:])
     bot = bot_of(client)
     await bot.outbox.wait_idle()
     assert counts(bot)["deliveries"] == 1 and counts(bot)["conversation_log"] == 2
@@ -227,8 +228,9 @@ async def test_concurrent_replays_are_handled_once(
     xml = text_push("运费多少", "50040")
     answers = await asyncio.gather(*(post(client, xml, "safe") for _ in range(3)))
     assert sorted(status for status, _ in answers) == [200, 200, 200]
-    passive = [body for _, body in answers if body != "success"]
-    assert len(passive) == 1 and reply_content(passive[0], "safe")["Content"]
+    # Handled once; whichever copy WeChat is still waiting for carries the same answer.
+    contents = {reply_content(body, "safe")["Content"] for _, body in answers}
+    assert len(contents) == 1 and contents.pop()
     bot = bot_of(client)
     await bot.outbox.wait_idle()
     assert counts(bot)["deliveries"] == 1

@@ -1,4 +1,11 @@
-"""The durable outbound queue: stored rows sent by a background task, retried, rate-limited."""
+"""The durable outbound queue's sender: stored rows sent in the background, retried for hours
+with capped backoff, rate-limited, each platform and each chat on its own.
+
+A slow or failing platform holds up only its own rows: rows are claimed per platform (as many
+as its rate limit allows) and each is sent in a task of its own, at most `concurrency` at once
+per platform. A chat's rows go one after the other in order (the store only hands out the
+oldest unfinished row of each chat).
+"""
 
 from __future__ import annotations
 
@@ -6,8 +13,9 @@ import asyncio
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import aiohttp
 
@@ -22,6 +30,8 @@ from bot.store.outbox import OutboxRow
 log = logging.getLogger(__name__)
 
 BATCH = 50
+SHUTDOWN_GRACE = 2.0  # seconds a clean stop waits for sends already on the wire
+PRUNE_SECONDS = 60.0
 
 
 class Outbox(Service):
@@ -43,6 +53,10 @@ class Outbox(Service):
         self.clock = clock
         self.session: aiohttp.ClientSession | None = None
         self._idle = asyncio.Event()
+        self._sending: dict[int, asyncio.Task[None]] = {}
+        self._busy: Counter[str] = Counter()  # sends on the wire, per platform
+        self._pruned_at = time.monotonic()
+        self.shutdown_grace = SHUTDOWN_GRACE
 
     def enqueue(
         self, request: OutboundRequest, dedupe_key: str | None = None
@@ -53,7 +67,7 @@ class Outbox(Service):
         return row_id
 
     def wake(self) -> None:
-        """Tell the sender there is new work."""
+        """Tell the sender there is new work (or a chat's row was just sent)."""
         self._idle.clear()
         super().wake()
 
@@ -64,49 +78,91 @@ class Outbox(Service):
         self.wake()
 
     async def close(self) -> None:
-        """Close the session; unsent rows stay stored for the next start."""
+        """Let sends on the wire finish briefly, give the rest back, close the session.
+
+        A row given back is due at once on the next start instead of waiting for its lease.
+        """
+        if self._sending:
+            await asyncio.wait(set(self._sending.values()), timeout=self.shutdown_grace)
+        unfinished = list(self._sending)
+        for task in self._sending.values():
+            task.cancel()
+        if self._sending:
+            await asyncio.gather(*self._sending.values(), return_exceptions=True)
+        self.store.outbox.release(unfinished, self.clock.now())
         if self.session is not None:
             await self.session.close()
             self.session = None
 
     async def round(self) -> float | None:
-        """Send what is due; then wait until the next row is due (or a wake)."""
-        if await self.run_once():
+        """Start sending what is due; then wait until more can go (a wake, a row, a token)."""
+        started, token_wait = self.run_once()
+        if started:
             return 0.0
-        if not self._wake.is_set():
+        if not self._sending and not self._wake.is_set():
             self._idle.set()
         delay = self.settings.poll_interval_seconds
-        due = self.store.outbox.next_due_at()
+        now = self.clock.now()
+        due = self.store.outbox.next_due_at(now)
         if due is not None:
-            delay = min(delay, (due - self.clock.now()).total_seconds())
+            delay = min(delay, (due - now).total_seconds())
+        if token_wait is not None:
+            delay = min(delay, token_wait)
         return delay
 
-    async def run_once(self) -> int:
-        """Send every due row once; returns how many rows were attempted."""
+    def run_once(self) -> tuple[int, float | None]:
+        """Claim due rows per platform and start sending them.
+
+        Returns how many sends started, and the shortest wait for a platform's rate limit
+        among platforms that could send nothing now (None: none was limited).
+        """
         if self.session is None:
             raise RuntimeError("outbox not started")
+        self._prune()
+        now = self.clock.now()
         lease = timedelta(seconds=self.settings.lease_seconds)
-        rows = self.store.outbox.claim_due(self.clock.now(), BATCH, lease)
-        if not rows:
-            return 0
-        chats: dict[tuple[str, str], list[OutboxRow]] = {}
-        for row in rows:
-            chats.setdefault((row.request.platform, row.request.chat_id), []).append(row)
-        await asyncio.gather(*(self._send_chat(chat_rows) for chat_rows in chats.values()))
-        return len(rows)
+        started = 0
+        token_wait: float | None = None
+        for platform in self.transports:
+            room = self.settings.concurrency - self._busy[platform]
+            tokens, wait = self.limiter.available(platform, time.monotonic())
+            if tokens < 1:
+                token_wait = wait if token_wait is None else min(token_wait, wait)
+                continue
+            limit = min(room, tokens, BATCH)
+            if limit < 1:
+                continue
+            claimed = self.store.outbox.claim_due(
+                now, limit, lease, platform=platform, exclude=list(self._sending)
+            )
+            for row in claimed:
+                self._start(row)
+                started += 1
+        return started, token_wait
 
-    async def _send_chat(self, rows: list[OutboxRow]) -> None:
-        # Rows to one chat go in order: once one must wait, the rest wait with it.
-        for index, row in enumerate(rows):
-            wait = await self._send_row(row)
-            if wait is not None:
-                at = self.clock.now() + timedelta(seconds=wait)
-                for later in rows[index + 1 :]:
-                    self.store.outbox.defer(later.id, self.clock.now(), at)
-                return
+    def _start(self, row: OutboxRow) -> None:
+        platform = row.request.platform
+        self._busy[platform] += 1
+        task = asyncio.create_task(self._send(row), name=f"outbox-{row.id}")
+        self._sending[row.id] = task
 
-    async def _send_row(self, row: OutboxRow) -> float | None:
-        """Attempt one row; returns seconds the chat must now wait, or None to go on."""
+    async def _send(self, row: OutboxRow) -> None:
+        try:
+            result = await self._attempt(row)
+            if result is not None:
+                self._record(row, result)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            # The row's lease lapses and another round tries it again.
+            log.exception("sending outbox row %d failed", row.id)
+        finally:
+            self._busy[row.request.platform] -= 1
+            self._sending.pop(row.id, None)
+            self.wake()  # the chat's next row can go now
+
+    async def _attempt(self, row: OutboxRow) -> SendResult | None:
+        """Send one row, or None when it was deferred or closed without a send."""
         request = row.request
         now = self.clock.now()
         if request.user_id and self.store.customers.is_unreachable(
@@ -118,48 +174,62 @@ class Outbox(Service):
             request.platform, request.chat_id, request.is_group, time.monotonic()
         )
         if wait > 0:
+            # The chat's own limit (the platform's was checked when claiming).
             self.store.outbox.defer(row.id, now, now + timedelta(seconds=wait))
-            return wait
+            return None
         transport = self.transports.get(request.platform)
         if transport is None:
             self.store.outbox.mark_final(row.id, "failed", "no transport for platform", now)
             return None
         assert self.session is not None
         try:
-            result = await transport.send(self.session, request)
+            return await transport.send(self.session, request)
         except (TimeoutError, aiohttp.ClientError) as error:
-            result = SendResult(SendStatus.RETRY, f"{type(error).__name__}: {error}")
-        return self._record(row, result)
+            return SendResult(SendStatus.RETRY, f"{type(error).__name__}: {error}")
 
-    def _record(self, row: OutboxRow, result: SendResult) -> float | None:
+    def _record(self, row: OutboxRow, result: SendResult) -> None:
         now = self.clock.now()
         request = row.request
         if result.blocked and request.user_id:
             self.store.customers.mark_unreachable(request.platform, request.user_id)
         if result.status is SendStatus.SENT:
             self.store.outbox.mark_sent(row.id, now, result.platform_message_id, result.error)
-            return None
+            return
         if result.status is not SendStatus.RETRY:
             log.warning("outbox row %d %s: %s", row.id, result.status.value, result.error)
             self.store.outbox.mark_final(row.id, result.status.value, result.error, now)
-            return None
-        if row.attempts >= self.settings.max_attempts:
+            return
+        if self._gives_up(row, now):
             log.warning("outbox row %d failed after %d attempts", row.id, row.attempts)
+            hours = (now - row.retry_since).total_seconds() / 3600
             self.store.outbox.mark_final(
-                row.id, "failed", f"gave up after {row.attempts} attempts: {result.error}", now
+                row.id, "failed",
+                f"gave up after {row.attempts} attempts over {hours:.1f} h: {result.error}", now,
             )
-            return None
+            return
         delay = self.backoff(row.attempts, result.retry_after)
         self.store.outbox.reschedule(row.id, now, now + timedelta(seconds=delay), result.error)
-        return delay
+
+    def _gives_up(self, row: OutboxRow, now: datetime) -> bool:
+        """Past the retry horizon (hours since it was stored or re-driven), or the attempt cap."""
+        horizon = timedelta(hours=self.settings.retry_hours)
+        capped = 0 < self.settings.max_attempts <= row.attempts
+        return capped or now - row.retry_since >= horizon
 
     def backoff(self, attempts: int, retry_after: float | None) -> float:
         """Seconds before the next try: the server's wish, else exponential with jitter."""
         if retry_after is not None:
             return float(min(retry_after, self.settings.max_delay_seconds))
-        exponential: float = self.settings.base_delay_seconds * 2.0 ** max(attempts - 1, 0)
+        exponent = min(max(attempts - 1, 0), 30)  # capped: 2**attempts grows without bound
+        exponential: float = self.settings.base_delay_seconds * 2.0 ** exponent
         return min(self.settings.max_delay_seconds, exponential) * (0.5 + random.random() / 2)
 
+    def _prune(self) -> None:
+        monotonic = time.monotonic()
+        if monotonic - self._pruned_at >= PRUNE_SECONDS:
+            self.limiter.prune(monotonic)
+            self._pruned_at = monotonic
+
     async def wait_idle(self, timeout: float = 10.0) -> None:
-        """Wait until the sender has nothing due (for tests and shutdown)."""
+        """Wait until the sender has nothing due and nothing on the wire (tests, shutdown)."""
         await asyncio.wait_for(self._idle.wait(), timeout=timeout)

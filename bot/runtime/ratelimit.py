@@ -40,6 +40,25 @@ class RateLimiter:
             bucket = self.buckets[key] = Bucket(rate, burst, burst, now)
         return bucket
 
+    def available(self, platform: str, now: float) -> tuple[int, float]:
+        """Sends the platform's overall limit allows right now, and seconds until the next one."""
+        limits = self.limits.get(platform)
+        if limits is None:
+            return (1 << 30, 0.0)
+        bucket = self._bucket((platform, ""), limits.per_second, max(limits.burst, 1), now)
+        wait = bucket.wait(now)
+        return (int(bucket.tokens), wait)
+
+    def prune(self, now: float) -> int:
+        """Forget per-chat buckets that have refilled (an idle chat costs no memory); how many."""
+        idle = [
+            key for key, bucket in self.buckets.items()
+            if key[1] and bucket.wait(now) == 0 and bucket.tokens >= bucket.capacity
+        ]
+        for key in idle:
+            del self.buckets[key]
+        return len(idle)
+
     def reserve(self, platform: str, chat_id: str, is_group: bool, now: float) -> float:
         """Take a slot and return 0, or return how many seconds to wait (taking nothing)."""
         limits = self.limits.get(platform)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,6 +25,8 @@ class OutboxRow:
     platform_message_id: str | None
     delivery_state: str | None
     created_at: datetime
+    retry_since: datetime  # its retries' horizon counts from here (creation, or a re-drive)
+    updated_at: datetime | None = None
 
 
 def _row(data: dict[str, Any]) -> OutboxRow:
@@ -44,6 +47,8 @@ def _row(data: dict[str, Any]) -> OutboxRow:
         platform_message_id=data["platform_message_id"],
         delivery_state=data["delivery_state"],
         created_at=parse_iso(data["created_at"]),
+        retry_since=parse_iso(data.get("retry_since") or data["created_at"]),
+        updated_at=parse_iso(data["updated_at"]) if data.get("updated_at") else None,
     )
 
 
@@ -68,18 +73,66 @@ class OutboxRows:
         )
         return int(cursor.lastrowid) if cursor.rowcount == 1 and cursor.lastrowid else None
 
-    def claim_due(self, now: datetime, limit: int, lease: timedelta) -> list[OutboxRow]:
-        """Lease due rows to this sender; rows whose lease lapsed (a dead sender) count as due."""
+    def claim_due(
+        self, now: datetime, limit: int, lease: timedelta, platform: str | None = None,
+        exclude: Collection[int] = (),
+    ) -> list[OutboxRow]:
+        """Lease due rows to this sender, each the oldest unfinished row of its chat.
+
+        A chat's later row waits while an earlier one is pending (backing off) or being sent,
+        so every chat's messages arrive in order, whoever sends them; rows whose lease lapsed
+        (a dead sender) count as due.
+        """
+        only = "AND o.platform = ?" if platform is not None else ""
+        # Rows this sender has on the wire stay its own, even if their lease ran out.
+        if exclude:
+            only += f" AND o.id NOT IN ({', '.join('?' for _ in exclude)})"
         with self.db.transaction():
             rows = self.db.query(
                 "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1,"
-                " updated_at = ? WHERE id IN (SELECT id FROM outbox WHERE"
-                " (status = 'pending' AND next_attempt_at <= ?)"
-                " OR (status = 'sending' AND lease_until < ?) ORDER BY id LIMIT ?) RETURNING *",
-                [iso(now + lease), iso(now), iso(now), iso(now), limit],
+                " updated_at = ? WHERE id IN (SELECT o.id FROM outbox o WHERE"
+                " ((o.status = 'pending' AND o.next_attempt_at <= ?)"
+                " OR (o.status = 'sending' AND o.lease_until < ?)) " + only +
+                " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.platform = o.platform"
+                " AND e.chat_id = o.chat_id AND e.status IN ('pending', 'sending')"
+                " AND e.id < o.id) ORDER BY o.id LIMIT ?) RETURNING *",
+                [iso(now + lease), iso(now), iso(now), iso(now),
+                 *([platform] if platform is not None else []), *exclude, limit],
             )
             claimed = [_row(row) for row in rows]
         return sorted(claimed, key=lambda row: row.id)
+
+    def release(self, row_ids: list[int], now: datetime) -> None:
+        """Give leased rows back unsent (a clean shutdown): due again at once, no attempt spent."""
+        for row_id in row_ids:
+            self.db.execute(
+                "UPDATE outbox SET status = 'pending', lease_until = NULL, next_attempt_at = ?,"
+                " attempts = max(attempts - 1, 0), updated_at = ?"
+                " WHERE id = ? AND status = 'sending'",
+                [iso(now), iso(now), row_id],
+            )
+
+    def retry(self, now: datetime, row_id: int | None = None) -> int:
+        """Send failed rows again (one, or every failed one); how many were re-driven.
+
+        Their retry horizon starts again now; rows that are undeliverable (window closed,
+        blocked) are not re-driven: sending them again cannot work.
+        """
+        which = "id = ?" if row_id is not None else "1 = 1"
+        cursor = self.db.execute(
+            "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?,"
+            " retry_since = ?, lease_until = NULL, updated_at = ?"
+            f" WHERE status = 'failed' AND {which}",
+            [iso(now), iso(now), iso(now), *([row_id] if row_id is not None else [])],
+        )
+        return cursor.rowcount
+
+    def oldest_pending(self) -> datetime | None:
+        """When the oldest row still waiting to be sent was stored."""
+        value = self.db.scalar(
+            "SELECT min(created_at) FROM outbox WHERE status IN ('pending', 'sending')"
+        )
+        return parse_iso(value) if value else None
 
     def mark_sent(
         self, row_id: int, now: datetime, platform_message_id: str | None, note: str = ""
@@ -132,10 +185,17 @@ class OutboxRows:
         )
         return cursor.rowcount > 0
 
-    def next_due_at(self) -> datetime | None:
-        """When the earliest pending row is due."""
+    def next_due_at(self, now: datetime) -> datetime | None:
+        """The next moment a row becomes due: a retry's time, or a dead sender's lease ending.
+
+        Rows due already but waiting behind an earlier row of their chat are not counted:
+        they become due when that row is done, and whoever finishes it says so.
+        """
         value = self.db.scalar(
-            "SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'"
+            "SELECT min(at) FROM (SELECT min(next_attempt_at) AS at FROM outbox"
+            " WHERE status = 'pending' AND next_attempt_at > ? UNION ALL"
+            " SELECT min(lease_until) FROM outbox WHERE status = 'sending')",
+            [iso(now)],
         )
         return parse_iso(value) if value else None
 

@@ -69,8 +69,11 @@ async def stats(invocation: Invocation, ctx: Context) -> list[Reply]:
 
 
 async def outbox(invocation: Invocation, ctx: Context) -> list[Reply]:
-    """Sends waiting or given up on, with the reason."""
-    if invocation.arguments.strip():
+    """Sends waiting or given up on, with the reason; `retry` sends failed ones again."""
+    words = invocation.arguments.split()
+    if words and words[0].casefold() in ("retry", "重试"):
+        return _retry(invocation, ctx, words[1:])
+    if words:
         raise UsageError
     rows = ctx.store.outbox.list(("pending", "sending", "failed", "undeliverable"), OUTBOX_LIMIT)
     counts = ctx.store.outbox.counts()
@@ -81,6 +84,20 @@ async def outbox(invocation: Invocation, ctx: Context) -> list[Reply]:
         for row in rows
     )
     return text_reply(*lines)
+
+
+def _retry(invocation: Invocation, ctx: Context, words: list[str]) -> list[Reply]:
+    """Re-drive one failed row (`retry 12`) or all of them (`retry all`)."""
+    if len(words) != 1 or not (words[0].isdigit() or words[0].casefold() in ("all", "全部")):
+        raise UsageError
+    row_id = int(words[0]) if words[0].isdigit() else None
+    count = ctx.store.outbox.retry(ctx.now(), row_id)
+    if count:
+        invocation.audit(ctx, "outbox.retry", target=words[0], after={"rows": count})
+    if row_id is not None and not count:
+        return text_reply(f"#{row_id} is not a failed send (see /outbox).")
+    return text_reply(f"{count} failed sends will be tried again now, for another"
+                      f" {ctx.config.outbox.retry_hours:g} hours if need be.")
 
 
 @dataclass(slots=True)
@@ -203,8 +220,9 @@ async def send_broadcast(
 
 COMMANDS = (
     Command("stats", "admin", "/stats [today|7d|30d] — how the bot is doing", stats, ("统计",)),
-    Command("outbox", "admin", "/outbox — sends waiting or failed, with reasons", outbox,
-            ("发件箱",)),
+    Command("outbox", "admin",
+            "/outbox — sends waiting or failed, with reasons; /outbox retry <id|all> — send"
+            " failed ones again", outbox, ("发件箱",)),
     Command("broadcast", "admin",
             "/broadcast <all|platform:NAME> <text> — dry run, then /confirm;"
             " /broadcast status [id]", broadcast, ("广播",)),

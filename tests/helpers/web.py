@@ -7,6 +7,8 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from bot.core.websession import PURPOSE
+
 Client = TestClient[Any, Any]
 _ids = itertools.count(1)
 
@@ -50,3 +52,8 @@ async def visit(client: Client) -> Visitor:
     assert response.status == 200, await response.text()
     data = await response.json()
     return Visitor(client, data["token"], data["user_id"])
+
+
+def bearer(bot: Any, user_id: str) -> dict[str, str]:
+    """Headers of a session for a web identity a test made through the pipeline."""
+    return {"Authorization": f"Bearer {bot.signer.sign(PURPOSE, user_id, bot.clock.now())}"}

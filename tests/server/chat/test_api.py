@@ -135,7 +135,7 @@ async def test_history_is_the_callers_own_and_a_forged_user_id_gets_nothing(
     assert [line["direction"] for line in mine] == ["in", "out", "in", "out"]
     assert "CL2611190002" in mine[0]["text"]
     theirs = await bob.history()
-    assert [line["text"] for line in theirs][0] == "多久发货"
+    assert theirs[0]["text"] == "多久发货"
     assert not any("CL2611190002" in line["text"] for line in theirs)
     # Bob names Alice's id: refused, not answered with her transcript (nor his own).
     forged = await client.get(

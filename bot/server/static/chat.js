@@ -154,7 +154,8 @@
         button.setAttribute("aria-pressed", "true");
       }
     }
-    for (const row of log.querySelectorAll(".suggestions")) row.closest(".line").remove();
+    // The greeting stays; its suggestions were for an empty chat.
+    for (const row of log.querySelectorAll(".suggestions")) row.remove();
   }
 
   function showReply(reply, fromStaff) {

@@ -294,8 +294,32 @@
     if (mode === "token") {
       token = data.token;
       store(TOKEN_KEY, token);
+      toParent({brandbot: "token", token: token});
     }
     return data;
+  }
+
+  function toParent(message) {
+    if (SETTINGS.embed && SETTINGS.parent && window.parent !== window) {
+      window.parent.postMessage(message, SETTINGS.parent);
+    }
+  }
+
+  // A third-party frame's own storage is often refused (Chromium, Safari): the embedding
+  // page keeps the token in its first-party storage and hands it back on load.
+  function tokenFromParent() {
+    return new Promise((resolve) => {
+      if (!SETTINGS.embed || !SETTINGS.parent || window.parent === window) return resolve(null);
+      const timer = setTimeout(() => resolve(null), 1000);
+      window.addEventListener("message", function answer(event) {
+        if (event.origin !== SETTINGS.parent || event.source !== window.parent) return;
+        if (!event.data || event.data.brandbot !== "token") return;
+        clearTimeout(timer);
+        window.removeEventListener("message", answer);
+        resolve(typeof event.data.token === "string" ? event.data.token : null);
+      });
+      window.parent.postMessage({brandbot: "token?"}, SETTINGS.parent);
+    });
   }
 
   // One call; a lost or refused session is opened again once (cookies off: tokens instead).
@@ -417,9 +441,7 @@
     if (entry.direction === "out" && entry.route === "relay") {
       showReply(entry.reply || {text: entry.text, buttons: []}, true);
       scrollToEnd();
-      if (SETTINGS.embed && SETTINGS.parent && window.parent !== window) {
-        window.parent.postMessage({brandbot: "unread"}, SETTINGS.parent);
-      }
+      toParent({brandbot: "unread"});
     }
   }
 
@@ -503,6 +525,7 @@
     input.maxLength = SETTINGS.maxTextChars;
     photoInput.accept = SETTINGS.uploadTypes.join(",");
     try {
+      if (mode === "token" && !token) token = await tokenFromParent();
       await openSession();
       const response = await call("/api/chat/history?after=0", {});
       const data = await answerOf(response);
@@ -548,9 +571,7 @@
     languageButton.focus();
   });
   function close() {
-    if (SETTINGS.embed && SETTINGS.parent) {
-      window.parent.postMessage({brandbot: "close"}, SETTINGS.parent);
-    }
+    toParent({brandbot: "close"});
   }
   closeButton.addEventListener("click", close);
   document.addEventListener("keydown", (event) => { if (event.key === "Escape") close(); });

@@ -108,11 +108,23 @@
     launcher.focus();
   }
   launcher.addEventListener("click", () => (panel.hidden ? open() : close()));
+  // The chat's session token, kept in this site's own storage: browsers often refuse storage
+  // to a third-party frame, and the visitor would lose the conversation on every reload.
+  const TOKEN_KEY = "brandbot-chat-token";
+  function savedToken() {
+    try { return localStorage.getItem(TOKEN_KEY); } catch (error) { return null; }
+  }
   window.addEventListener("message", (event) => {
     if (event.origin !== server || !frame || event.source !== frame.contentWindow) return;
     const what = event.data && event.data.brandbot;
     if (what === "close") close();
     if (what === "unread" && panel.hidden) badge.hidden = false;
+    if (what === "token?") {
+      frame.contentWindow.postMessage({brandbot: "token", token: savedToken()}, server);
+    }
+    if (what === "token" && typeof event.data.token === "string") {
+      try { localStorage.setItem(TOKEN_KEY, event.data.token); } catch (error) { /* none */ }
+    }
   });
   window.brandbotChat = {open: open, close: close};
   (document.body || document.documentElement).appendChild(host);

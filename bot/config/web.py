@@ -16,7 +16,7 @@ MIN_CONTRAST = 4.5
 
 GREETING_ZH = "你好，我是{brand}的在线客服，可以问我配送、退换货、泡茶和会员积分的问题。"
 GREETING_EN = "Hi, this is {brand}'s help desk: ask me about shipping, returns, brewing or points."
-SUGGESTIONS_ZH = ("多久发货？", "可以退货吗？", "我的快递到哪了", "签到")
+SUGGESTIONS_ZH = ("多久发货？", "可以退货吗？", "我的快递到哪了", "怎么泡龙井？")
 SUGGESTIONS_EN = ("How long does shipping take?", "Can I return an item?", "Where is my parcel?")
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot.core.clock import iso, parse_iso
 from bot.store.database import Database
 
 SESSION_SECRET = "session"
+# Every column but the bytes: listings never read the photos themselves.
+UPLOAD_COLUMNS = "id, visitor_id, message_id, mime_type, size, width, height, sha256, created_at"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,10 @@ class Upload:
     sha256: str
     created_at: datetime
     data: bytes = b""
+
+
+def _upload(row: dict[str, Any]) -> Upload:
+    return Upload(**{**row, "created_at": parse_iso(row["created_at"])})
 
 
 class WebChatStore:
@@ -118,13 +125,9 @@ class WebChatStore:
 
     def upload(self, upload_id: str, *, with_data: bool = False) -> Upload | None:
         """An upload by id (its bytes too when asked)."""
-        columns = "*" if with_data else (
-            "id, visitor_id, message_id, mime_type, size, width, height, sha256, created_at"
-        )
+        columns = "*" if with_data else UPLOAD_COLUMNS
         row = self.db.one(f"SELECT {columns} FROM web_uploads WHERE id = ?", [upload_id])
-        if row is None:
-            return None
-        return Upload(**{**row, "created_at": parse_iso(row["created_at"])})
+        return _upload(row) if row is not None else None
 
     def attach(self, upload_id: str, visitor_id: str, message_id: str) -> bool:
         """Tie an upload to the message that sent it; False if it is not the visitor's to send.
@@ -145,12 +148,8 @@ class WebChatStore:
         visitors = ", ".join("?" for _ in visitor_ids)
         messages = ", ".join("?" for _ in message_ids)
         rows = self.db.query(
-            "SELECT id, visitor_id, message_id, mime_type, size, width, height, sha256,"
-            f" created_at FROM web_uploads WHERE visitor_id IN ({visitors})"
+            f"SELECT {UPLOAD_COLUMNS} FROM web_uploads WHERE visitor_id IN ({visitors})"
             f" AND message_id IN ({messages})",
             [*visitor_ids, *message_ids],
         )
-        return {
-            row["message_id"]: Upload(**{**row, "created_at": parse_iso(row["created_at"])})
-            for row in rows
-        }
+        return {row["message_id"]: _upload(row) for row in rows}

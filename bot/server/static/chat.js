@@ -138,7 +138,7 @@
     const bubble = line("me", t("you"));
     if (photo) bubble.appendChild(image(photo.url, t("photo"), photo.width, photo.height));
     if (text) {
-      const caption = document.createElement(photo ? "span" : "span");
+      const caption = document.createElement("span");
       if (photo) caption.className = "caption";
       caption.textContent = text;
       bubble.appendChild(caption);
@@ -191,13 +191,6 @@
       bubble.parentNode.appendChild(row);
     }
     return bubble;
-  }
-
-  function note(text) {
-    const p = document.createElement("p");
-    p.className = "note";
-    p.textContent = text;
-    log.appendChild(p);
   }
 
   function greet() {

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient
 
+from bot.app import build_bot
+from bot.config import Config
 from bot.core.signing import TokenSigner
 from bot.core.websession import PURPOSE
+from bot.server.app import create_app
 from bot.server.running import BOT_KEY
 from tests.helpers.web import visit
 
@@ -190,3 +194,22 @@ async def test_a_token_session_is_renewed_for_the_same_visitor(client: Client) -
     for body in (b"[", b'{"mode": "third-party-cookie"}', b"x" * 5000):
         bad = await client.post("/api/chat/session", data=body)
         assert bad.status == 400
+
+
+async def test_a_session_outlives_a_restart_and_a_configured_secret_wins(
+    client: Client, make_config: Callable[..., Config], aiohttp_client: Callable[..., Any]
+) -> None:
+    visitor = await visit(client)
+    await visitor.say("多久发货", "r1")
+    config = client.app[BOT_KEY].config
+    # A second process on the same store agrees on the generated secret.
+    again = await aiohttp_client(create_app(build_bot(config)))
+    history = await again.get("/api/chat/history", headers=visitor.headers)
+    assert history.status == 200 and len((await history.json())["messages"]) == 2
+    # A secret from the environment replaces the generated one: old tokens end.
+    configured = make_config(
+        env={"CHAT_SECRET": "s" * 40}, web={"session_secret_env": "CHAT_SECRET"}
+    )
+    other = await aiohttp_client(create_app(build_bot(configured)))
+    refused = await other.get("/api/chat/history", headers=visitor.headers)
+    assert refused.status == 401

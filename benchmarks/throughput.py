@@ -38,8 +38,12 @@ async def echo(request):
     data = await request.json()
     return web.json_response({"replies": [{"text": data.get("text", ""), "buttons": []}]})
 
+async def session(request):
+    return web.json_response({"user_id": "echo", "token": "echo"})
+
 app = web.Application()
 app.router.add_post("/api/chat", echo)
+app.router.add_post("/api/chat/session", session)
 app.router.add_get("/healthz", lambda request: web.json_response({"status": "ok"}))
 web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
 """
@@ -69,27 +73,34 @@ async def drive(url: str, clients: int, seconds: float, label: str) -> dict[str,
     latencies: list[float] = []
     errors = 0
     counter = itertools.count()
-    deadline = time.perf_counter() + seconds
     connector = aiohttp.TCPConnector(limit=clients)
 
-    async def client(number: int, session: aiohttp.ClientSession) -> None:
+    async def sign_in(session: aiohttp.ClientSession) -> dict[str, str]:
+        # Each client is one web visitor: a session first (not timed), as the widget does.
+        async with session.post(url + "/api/chat/session", json={"mode": "token"}) as response:
+            token = (await response.json())["token"]
+        return {"Authorization": f"Bearer {token}"}
+
+    async def client(headers: dict[str, str], session: aiohttp.ClientSession) -> None:
         nonlocal errors
         while time.perf_counter() < deadline:
             index = next(counter)
             body = {
-                "user_id": f"{label}-user-{number}", "text": QUESTIONS[index % len(QUESTIONS)],
-                "button": None, "message_id": f"{label}-{index}",
+                "text": QUESTIONS[index % len(QUESTIONS)], "button": None,
+                "message_id": f"{label}-{index}",
             }
             started = time.perf_counter()
-            async with session.post(url + "/api/chat", json=body) as response:
+            async with session.post(url + "/api/chat", json=body, headers=headers) as response:
                 await response.read()
                 if response.status != 200:
                     errors += 1
             latencies.append(time.perf_counter() - started)
 
     async with aiohttp.ClientSession(connector=connector) as session:
+        visitors = [await sign_in(session) for _ in range(clients)]
+        deadline = time.perf_counter() + seconds
         started = time.perf_counter()
-        await asyncio.gather(*(client(n, session) for n in range(clients)))
+        await asyncio.gather(*(client(headers, session) for headers in visitors))
         elapsed = time.perf_counter() - started
     latencies.sort()
     return {

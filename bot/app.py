@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from bot.adapters.console.adapter import ConsoleAdapter
 from bot.adapters.registry import ADAPTERS
@@ -19,6 +20,7 @@ from bot.core.adapter import Adapter, Platform, PullingAdapter
 from bot.core.clock import Clock
 from bot.core.ports import AdapterPorts
 from bot.core.service import Periodic, Service
+from bot.core.signing import TokenSigner
 from bot.kb.index import FaqIndex
 from bot.kb.seed import load_faqs, load_texts
 from bot.orders.events import OrderEvents
@@ -26,6 +28,7 @@ from bot.orders.importer import seed_orders
 from bot.orders.service import OrderService
 from bot.rewards.expiry import ExpiryReminders
 from bot.rewards.referrals import PaidOrderReferrals
+from bot.runtime.events import ConversationEvents
 from bot.runtime.ingress import Ingress
 from bot.runtime.outbox import Outbox
 from bot.runtime.outgoing import Outgoing
@@ -55,6 +58,8 @@ class Bot:
     pipeline: Pipeline
     ingress: Ingress
     order_events: OrderEvents
+    signer: TokenSigner  # the web chat's sessions (and any other signed token)
+    events: ConversationEvents  # "new lines for this customer", for the chat's live stream
     services: list[Service] = field(default_factory=list)
     runners: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -133,8 +138,13 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
         for name, settings in config.platforms.items()
         if settings.enabled
     }
+    # [web] names the secret in the environment; without one, the store keeps a generated one.
+    signer = TokenSigner(config.web.session_secret.encode() or store.web.secret(clock.now()))
     adapters: dict[str, Adapter] = {
-        "web": WebAdapter(clock, config.server.max_text_chars),
+        "web": WebAdapter(
+            clock, signer, timedelta(days=config.web.session_days),
+            config.server.max_text_chars, config.web.public_url,
+        ),
         "console": ConsoleAdapter(clock),
         **webhooks,
     }
@@ -145,7 +155,8 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
         {name: adapter.rate_limits for name, adapter in adapters.items()},
         clock,
     )
-    outgoing = Outgoing(store, adapters, clock, outbox.wake)
+    events = ConversationEvents()
+    outgoing = Outgoing(store, adapters, clock, outbox.wake, events)
     wechat = webhooks.get("wechat")
     invite_qr = None
     if isinstance(wechat, WeChatAdapter) and wechat.settings.app_secret and config.rewards.enabled:
@@ -176,7 +187,7 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
         webhooks=webhooks, outbox=outbox, outgoing=outgoing, pipeline=pipeline,
         ingress=Ingress(store, pipeline, clock),
         order_events=OrderEvents(store, outgoing, texts, config, clock, referrals.complete),
-        services=services,
+        signer=signer, events=events, services=services,
     )
 
 

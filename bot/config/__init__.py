@@ -19,6 +19,7 @@ from bot.config.rewards import RewardsSettings, read_rewards
 from bot.config.server import ServerSettings, read_server
 from bot.config.staff import HandoffSettings, StaffSettings, read_handoff, read_staff
 from bot.config.store import StoreSettings, read_store
+from bot.config.web import WebSettings, read_web
 from bot.core.errors import ConfigError
 
 
@@ -36,6 +37,7 @@ class Config:
     rewards: RewardsSettings = field(default_factory=RewardsSettings)
     staff: StaffSettings = field(default_factory=StaffSettings)
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     base_dir: Path = field(default_factory=Path.cwd)
 
     def resolve(self, path: str) -> Path:
@@ -60,7 +62,7 @@ def parse_config(
     # One line per section; a new section adds its reader here.
     names = [
         "bot", "server", "store", "knowledge_base", "outbox", "platforms", "orders", "rewards",
-        "staff", "handoff",
+        "staff", "handoff", "web",
     ]
     readers = {name: section(name) for name in names}
     bot = read_bot(readers["bot"])
@@ -73,6 +75,7 @@ def parse_config(
     rewards = read_rewards(readers["rewards"])
     staff = read_staff(readers["staff"])
     handoff = read_handoff(readers["handoff"])
+    web = read_web(readers["web"])
     for name, reader in readers.items():
         if name != "platforms":
             reader.finish()
@@ -99,6 +102,7 @@ def parse_config(
         rewards=rewards,
         staff=staff,
         handoff=handoff,
+        web=web,
         base_dir=base_dir or Path.cwd(),
     )
 

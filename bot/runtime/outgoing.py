@@ -17,6 +17,7 @@ from datetime import datetime
 from bot.core.adapter import Adapter, Rendered, WebhookAnswer
 from bot.core.clock import Clock
 from bot.core.message import Address, Message, MessageKind, Reply
+from bot.runtime.events import ConversationEvents
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -34,12 +35,14 @@ class Outgoing:
 
     def __init__(
         self, store: Store, adapters: Mapping[str, Adapter], clock: Clock,
-        wake: Callable[[], None],
+        wake: Callable[[], None], events: ConversationEvents | None = None,
     ) -> None:
         self.store = store
         self.adapters = dict(adapters)
         self.clock = clock
         self.wake = wake  # tells the outbox sender there is new work
+        # Live views (the web chat's stream) hear of every line logged for a customer.
+        self.events = events or ConversationEvents()
 
     @property
     def platforms(self) -> Collection[str]:
@@ -109,6 +112,8 @@ class Outgoing:
                 payload=payload_of(reply),
             )
             self._remember_menu(target.id, reply, now)
+            # Listeners run after this transaction: no await happens before it commits.
+            self.events.publish(target.id)
         for index, request in enumerate(adapter.render_to(address, [replace(reply, to=None)])):
             self.store.outbox.enqueue(request, now, dedupe_key=f"{dedupe_key}:{index}")
 

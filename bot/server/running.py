@@ -10,7 +10,9 @@ from aiohttp import web
 from bot.config import Config
 from bot.core.adapter import Adapter
 from bot.core.clock import Clock
+from bot.core.signing import TokenSigner
 from bot.orders.events import OrderEvents
+from bot.runtime.events import ConversationEvents
 from bot.runtime.ingress import Ingress
 from bot.runtime.pipeline import Pipeline
 from bot.store import Store
@@ -57,6 +59,16 @@ class Running(Protocol):
     @property
     def order_events(self) -> OrderEvents:
         """The shop's status events."""
+        ...
+
+    @property
+    def signer(self) -> TokenSigner:
+        """Signs and checks the web chat's session tokens."""
+        ...
+
+    @property
+    def events(self) -> ConversationEvents:
+        """Tells live views that a customer's conversation has new lines."""
         ...
 
     async def start(self) -> None:

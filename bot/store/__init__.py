@@ -25,6 +25,7 @@ from bot.store.staff.broadcasts import Broadcasts
 from bot.store.staff.handoffs import Handoffs
 from bot.store.staff.records import StaffRecords
 from bot.store.state import States
+from bot.store.web import WebChatStore
 
 
 class Store:
@@ -49,6 +50,7 @@ class Store:
         self.handoffs = Handoffs(db)
         self.broadcasts = Broadcasts(db)
         self.reports = Reports(db)
+        self.web = WebChatStore(db)
         self.schema_version = 0
 
     @contextmanager

@@ -57,13 +57,18 @@ class Conversations:
         )
         return cursor.rowcount > 0
 
-    def recent(self, customer_id: str, limit: int = 20, after_id: int = 0) -> list[LogEntry]:
-        """The latest `limit` lines of a customer's conversation, oldest first."""
+    def recent(
+        self, customer_id: str, limit: int = 20, after_id: int = 0, platform: str | None = None
+    ) -> list[LogEntry]:
+        """The latest `limit` lines of a customer's conversation, oldest first.
+
+        With `platform`, only the lines of that channel (a web chat shows its own lines).
+        """
         rows = list(
             self.db.query(
                 "SELECT * FROM conversation_log WHERE customer_id = ? AND id > ?"
-                " ORDER BY id DESC LIMIT ?",
-                [customer_id, after_id, limit],
+                " AND (? IS NULL OR platform = ?) ORDER BY id DESC LIMIT ?",
+                [customer_id, after_id, platform, platform, limit],
             )
         )
         return [

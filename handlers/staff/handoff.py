@@ -171,7 +171,12 @@ async def handle(message: Message, ctx: Context, found: Found) -> list[Reply] | 
     agent = agent_address(ctx, handoff)
     who = message.display_name or ctx.customer.display_name or message.user_id
     content = message.text or f"[{message.kind.value}]"
-    return [Reply(text=f"#{handoff.id} {who}: {content}", to=agent)] if agent else []
+    photo = message.media.url if message.kind is MessageKind.IMAGE and message.media else ""
+    if photo and not photo.startswith(("https://", "http://")):
+        # A path on our own server ([web] public_url unset): the agent's app cannot fetch it.
+        content, photo = f"{content} {photo}", ""
+    reply = Reply(text=f"#{handoff.id} {who}: {content}", image_url=photo or None, to=agent)
+    return [reply] if agent else []
 
 
 ROUTE = Route(name="handoff", match=match, handle=handle)

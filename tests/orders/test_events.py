@@ -17,6 +17,7 @@ from bot.orders.events import SIGNATURE_HEADER, sign
 from bot.server.app import create_app
 from bot.server.running import BOT_KEY
 from tests.helpers.chat import Chat
+from tests.helpers.web import bearer
 
 SECRET = "order-events-s3cret"
 SHIPPED = {
@@ -70,7 +71,9 @@ async def test_a_signed_shipping_event_tells_the_owner_once(api: TestClient[Any,
     order = bot.store.orders.get("CL2611190002")
     assert order is not None and order.status == "shipped"
     assert order.tracking_number == "SF1409999999999"
-    history = await (await api.get(f"/api/chat/history?user_id={chat.user_id}")).json()
+    history = await (
+        await api.get("/api/chat/history", headers=bearer(bot, chat.user_id))
+    ).json()
     last = history["messages"][-1]
     assert last["route"] == "relay" and "已发货" in last["text"]
     assert "SF1409999999999" in last["text"] and "2026-11-26" in last["text"]

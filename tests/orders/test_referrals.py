@@ -15,6 +15,7 @@ from bot.orders.events import SIGNATURE_HEADER, sign
 from bot.server.app import create_app
 from bot.server.running import BOT_KEY
 from tests.helpers.chat import Chat
+from tests.helpers.web import bearer
 
 SECRET = "order-events-s3cret"
 ORDER = "CL2611190002"  # sample order, paid, phone ends in 4321
@@ -81,7 +82,7 @@ async def test_a_paid_order_completes_the_referral_once(
     assert "referrals_completed" not in again
     assert balance(bot, "inviter") == before[0] + 200
     assert balance(bot, "buyer") == before[1] + 100
-    history = await (await api.get("/api/chat/history?user_id=inviter")).json()
+    history = await (await api.get("/api/chat/history", headers=bearer(bot, "inviter"))).json()
     assert any("首笔订单" in message["text"] for message in history["messages"])
 
 

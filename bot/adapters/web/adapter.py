@@ -1,21 +1,24 @@
-"""The web chat: JSON from the browser widget in, JSON replies out."""
+"""The web chat: JSON from the browser widget in (its session decides who), JSON replies out."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.adapters.local import LocalAdapter
 from bot.core.adapter import InboundRequest, Rendered, WebhookAnswer
 from bot.core.clock import Clock
-from bot.core.errors import PayloadError
-from bot.core.message import Message, MessageKind, Reply
+from bot.core.errors import PayloadError, SignatureError
+from bot.core.message import Media, Message, MessageKind, Reply
 from bot.core.payload import decode_json
+from bot.core.signing import TokenSigner
+from bot.core.websession import upload_path, visitor_of
 
 NAME = "web"
 MAX_ID_LENGTH = 128
+NO_SESSION = "no valid chat session: POST /api/chat/session first (the widget does)"
 
 
 def _identifier(data: dict[str, Any], key: str, *, required: bool) -> str | None:
@@ -38,14 +41,23 @@ def _check_unicode(value: str, key: str) -> None:
         raise PayloadError(f"{key} must be valid Unicode (no lone surrogates)") from None
 
 
-def parse_chat(body: bytes, max_text_chars: int, now: datetime) -> Message:
-    """The message in a POST /api/chat body; PayloadError says what is wrong."""
+def parse_chat(
+    body: bytes, visitor_id: str, max_text_chars: int, now: datetime, public_url: str = ""
+) -> Message:
+    """The message in a POST /api/chat body from `visitor_id`; PayloadError says what is wrong.
+
+    A `user_id` in the body is the old API's: accepted when it is the session's own, refused
+    (403) when it names someone else, since the session decides who is writing.
+    """
     data = decode_json(body)
     if not isinstance(data, dict):
         raise PayloadError("body must be a JSON object")
-    user_id = _identifier(data, "user_id", required=True)
+    claimed = data.get("user_id")
+    if claimed is not None and claimed != visitor_id:
+        raise SignatureError("user_id is not yours: the chat session decides who writes", 403)
     message_id = _identifier(data, "message_id", required=True)
     button = _identifier(data, "button", required=False)
+    image = _identifier(data, "image", required=False)
     text = data.get("text", "")
     if text is None:
         text = ""
@@ -54,18 +66,28 @@ def parse_chat(body: bytes, max_text_chars: int, now: datetime) -> Message:
     _check_unicode(text, "text")
     if len(text) > max_text_chars:
         raise PayloadError(f"text must be at most {max_text_chars} characters")
-    if not text.strip() and button is None:
-        raise PayloadError("text or button is required")
-    assert user_id is not None and message_id is not None
+    if button is not None and image is not None:
+        raise PayloadError("a message is a button press or a photo, not both")
+    if not text.strip() and button is None and image is None:
+        raise PayloadError("text, button or image is required")
+    assert message_id is not None
+    kind = MessageKind.TEXT
+    media = None
+    if button is not None:
+        kind = MessageKind.BUTTON
+    elif image is not None:
+        kind = MessageKind.IMAGE
+        media = Media(media_id=image, url=public_url + upload_path(image))
     return Message(
         platform=NAME,
         message_id=message_id,
-        user_id=user_id,
-        chat_id=user_id,
-        kind=MessageKind.BUTTON if button is not None else MessageKind.TEXT,
+        user_id=visitor_id,
+        chat_id=visitor_id,
+        kind=kind,
         text=text,
         payload=button,
         received_at=now,
+        media=media,
     )
 
 
@@ -74,13 +96,34 @@ class WebAdapter(LocalAdapter):
 
     name = NAME
 
-    def __init__(self, clock: Clock, max_text_chars: int = 4000) -> None:
+    def __init__(
+        self, clock: Clock, signer: TokenSigner, session_max_age: timedelta,
+        max_text_chars: int = 4000, public_url: str = "",
+    ) -> None:
         self.clock = clock
+        self.signer = signer
+        self.session_max_age = session_max_age
         self.max_text_chars = max_text_chars
+        self.public_url = public_url
+
+    def _visitor(self, request: InboundRequest) -> str:
+        visitor = visitor_of(self.signer, request.headers, self.clock.now(), self.session_max_age)
+        if visitor is None:
+            raise SignatureError(NO_SESSION, 401)
+        return visitor
+
+    def verify(self, request: InboundRequest) -> None:
+        """A chat request needs a valid session (cookie or bearer token): else 401."""
+        self._visitor(request)
 
     def parse(self, request: InboundRequest) -> list[Message]:
-        """The one message of a chat request."""
-        return [parse_chat(request.body, self.max_text_chars, self.clock.now())]
+        """The one message of a chat request, from the session's visitor."""
+        return [
+            parse_chat(
+                request.body, self._visitor(request), self.max_text_chars, self.clock.now(),
+                self.public_url,
+            )
+        ]
 
     def acknowledge(self, request: InboundRequest) -> WebhookAnswer:
         """An empty list of replies."""

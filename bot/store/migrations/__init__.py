@@ -21,6 +21,7 @@ from bot.store.migrations import (
     m0010_order_event_times,
     m0011_delivery_leases,
     m0012_outbox_queues,
+    m0030_web_chat,
 )
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ MIGRATIONS: list[Migration] = [
         m0010_order_event_times,
         m0011_delivery_leases,
         m0012_outbox_queues,
+        m0030_web_chat,
     )
 ]
 

@@ -12,6 +12,7 @@ from bot.app import Bot
 from bot.config import Config
 from bot.store import open_store
 from tests.helpers.chat import Chat
+from tests.helpers.web import visit
 
 
 async def test_thumbs_up_is_recorded_and_thanked(bot: Bot, chat: Chat) -> None:
@@ -59,16 +60,12 @@ async def test_feedback_for_an_unknown_faq_is_thanked_but_not_counted(
 
 
 async def test_feedback_through_the_web_chat_api(client: Any, config: Config) -> None:
-    asked = await client.post(
-        "/api/chat", json={"user_id": "w1", "message_id": "a1", "text": "运费多少？"}
-    )
-    answer = (await asked.json())["replies"][0]
+    visitor = await visit(client)
+    asked = await visitor.say("运费多少？", "a1")
+    answer = asked["replies"][0]
     down = next(b for b in answer["buttons"] if b["id"].startswith("feedback:down:"))
-    pressed = await client.post(
-        "/api/chat", json={"user_id": "w1", "message_id": "a2", "button": down["id"]}
-    )
-    assert pressed.status == 200
-    assert (await pressed.json())["replies"][0]["text"].startswith("谢谢你的反馈")
+    pressed = await visitor.say("", "a2", button=down["id"])
+    assert pressed["replies"][0]["text"].startswith("谢谢你的反馈")
     store = open_store(config.resolve(config.store.path))
     faq_id = down["id"].removeprefix("feedback:down:")
     assert store.feedback.tally(faq_id).down == 1

@@ -36,6 +36,7 @@ from bot.runtime.pipeline import Pipeline
 from bot.runtime.router import Router
 from bot.staff.timer import HandoffTimer
 from bot.store import Store, open_store
+from bot.store.checkpoints import WalCheckpoints
 from handlers import ACTIONS, ROUTES
 
 log = logging.getLogger(__name__)
@@ -124,7 +125,9 @@ def _platforms(config: Config, invite_qr: InviteQrCodes | None) -> dict[str, Pla
 def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None = None) -> Bot:
     """Open the store (seeding it if new) and wire every part together."""
     clock = clock or Clock()
-    store = store or open_store(config.resolve(config.store.path))
+    store = store or open_store(
+        config.resolve(config.store.path), busy_timeout_ms=config.store.busy_timeout_ms
+    )
     seed_knowledge_base(config, store, clock)
     seed_orders(config, store, clock)
     store.loyalty.configure(config.rewards, config.bot.zone, config.resolve, clock.now())
@@ -179,6 +182,7 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
         ExpiryReminders(store, outgoing, texts, config, clock),
         # Deliveries left unhandled by a process that stopped mid-way are picked up again.
         Periodic("resume", RESUME_SECONDS, pipeline.resume),
+        WalCheckpoints(store.db.path),
     ]
     if invite_qr is not None:
         services.append(invite_qr)

@@ -83,7 +83,7 @@ def parse_config(
 
     # Environment overrides let several instances share one config file.
     if env.get("BRANDBOT_DB"):
-        store = StoreSettings(path=env["BRANDBOT_DB"])
+        store = replace(store, path=env["BRANDBOT_DB"])
     if env.get("BRANDBOT_PORT"):
         try:
             server = replace(server, port=int(env["BRANDBOT_PORT"]))

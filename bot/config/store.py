@@ -12,8 +12,14 @@ class StoreSettings:
     """Where state lives."""
 
     path: str = "data/brandbot.db"
+    # How long a statement waits for another writer's lock before the request gets 503.
+    busy_timeout_ms: int = 100
 
 
 def read_store(table: TableReader) -> StoreSettings:
     """Read `[store]`."""
-    return StoreSettings(path=table.string("path", StoreSettings().path))
+    defaults = StoreSettings()
+    return StoreSettings(
+        path=table.string("path", defaults.path),
+        busy_timeout_ms=table.integer("busy_timeout_ms", defaults.busy_timeout_ms, minimum=1),
+    )

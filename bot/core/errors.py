@@ -17,6 +17,7 @@
     │   ├── TokenError           no WeChat access token could be fetched
     │   ├── QrError              WeChat did not create an invite QR code
     │   └── SourceUnavailable    the shop's order API did not answer (or its breaker is open)
+    ├── StoreBusy              another writer holds the store's lock past the busy limit: 503
     └── UsageError             a staff command's arguments do not fit: answer with its usage
 """
 
@@ -115,6 +116,10 @@ class QrError(OutboundError):
 
 class SourceUnavailable(OutboundError):
     """The order system did not answer in time (or its breaker is open); try again later."""
+
+
+class StoreBusy(BotError):
+    """The store is locked by another writer longer than we wait: answer 503 and try later."""
 
 
 class UsageError(BotError):

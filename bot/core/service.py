@@ -12,6 +12,8 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
+from bot.core.errors import StoreBusy
+
 log = logging.getLogger(__name__)
 
 # Never a zero timeout: on Python 3.11 cancelling wait_for(..., 0) can hang, and a round that
@@ -76,6 +78,9 @@ class Service:
             self._wake.clear()
             try:
                 delay = await self.round()
+            except StoreBusy:
+                log.warning("%s round put off: the store is busy", self.name)
+                delay = None
             except Exception:
                 log.exception("%s round failed", self.name)
                 delay = None

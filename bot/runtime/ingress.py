@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.core.adapter import Adapter, InboundRequest, ReceiptSource, WebhookAnswer
 from bot.core.clock import Clock
-from bot.core.errors import PayloadError, SignatureError
+from bot.core.errors import PayloadError, SignatureError, StoreBusy
 from bot.core.message import Message
 from bot.runtime.pipeline import Handled, Pipeline, Ticket
 from bot.store import Store
@@ -41,6 +41,8 @@ class Ingress:
         except SignatureError as error:
             log.warning("bad signature from %s: %s", adapter.name, error)
             return WebhookAnswer(status=error.status, body=FORBIDDEN)
+        except StoreBusy:
+            raise  # 503: the platform tries again
         except Exception:
             # A request we cannot even check is refused like a forged one (and is a bug).
             log.exception("verifying a %s request failed", adapter.name)
@@ -138,5 +140,9 @@ class Ingress:
 
 
 def _log_failure(task: asyncio.Task[Any]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("background handling failed", exc_info=task.exception())
+    if task.cancelled() or task.exception() is None:
+        return
+    if isinstance(task.exception(), StoreBusy):
+        log.warning("background handling put off: the store is busy")
+        return
+    log.error("background handling failed", exc_info=task.exception())

@@ -22,6 +22,7 @@ import aiohttp
 from bot.config.outbox import OutboxSettings
 from bot.core.adapter import OutboundRequest, RateLimits, SendResult, SendStatus, Transport
 from bot.core.clock import Clock
+from bot.core.errors import StoreBusy
 from bot.core.service import Service
 from bot.runtime.ratelimit import RateLimiter
 from bot.store import Store
@@ -150,9 +151,11 @@ class Outbox(Service):
         try:
             result = await self._attempt(row)
             if result is not None:
-                self._record(row, result)
+                await self._keep(row, result)
         except asyncio.CancelledError:
             raise
+        except StoreBusy:
+            log.warning("outbox row %d put off: the store is busy", row.id)
         except Exception:
             # The row's lease lapses and another round tries it again.
             log.exception("sending outbox row %d failed", row.id)
@@ -186,6 +189,21 @@ class Outbox(Service):
             return await transport.send(self.session, request)
         except (TimeoutError, aiohttp.ClientError) as error:
             return SendResult(SendStatus.RETRY, f"{type(error).__name__}: {error}")
+
+    async def _keep(self, row: OutboxRow, result: SendResult) -> None:
+        """Record what the platform said, waiting out a busy store: a send the platform took
+        but we did not mark would be sent again once its lease lapsed."""
+        pause = 0.05
+        deadline = time.monotonic() + self.settings.lease_seconds / 2
+        while True:
+            try:
+                self._record(row, result)
+                return
+            except StoreBusy:
+                if time.monotonic() >= deadline:
+                    raise
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 1.0)
 
     def _record(self, row: OutboxRow, result: SendResult) -> None:
         now = self.clock.now()

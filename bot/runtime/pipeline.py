@@ -13,6 +13,7 @@ from datetime import timedelta
 from bot.config import Config
 from bot.core.adapter import Platform, WebhookAnswer
 from bot.core.clock import Clock, iso
+from bot.core.errors import StoreBusy
 from bot.core.language import detect_language
 from bot.core.message import Customer, Event, Message, MessageKind, Reply
 from bot.core.texts import Texts
@@ -101,6 +102,9 @@ class Pipeline:
         # Long-lived helpers of features that handlers reach by type (ctx.service).
         self.services: dict[type, object] = dict(services or {})
         self._in_flight: dict[tuple[str, str], _InFlight] = {}
+        # Deliveries whose handling here gave up (the store was busy): still leased to us, so
+        # a retry may take them up again at once rather than after the lease.
+        self._abandoned: set[tuple[str, str]] = set()
 
     def context(self, customer: Customer, language: str) -> Context:
         """What handlers get while answering `customer` (a timer passes an empty customer)."""
@@ -147,7 +151,8 @@ class Pipeline:
             replies = [Reply.from_dict(reply) for reply in delivery.replies or []]
             answer = self.outgoing.passive_answer(message, replies)
             return Handled(replies, answer=answer, duplicate=True, route="repeat")
-        if self.store.deliveries.take_over(*key, now, LEASE):
+        if key in self._abandoned or self.store.deliveries.take_over(*key, now, LEASE):
+            self._abandoned.discard(key)
             log.info("taking over %s message %s (its handler stopped)", *key)
             return await self.handle(message, ticket)
         return None
@@ -176,6 +181,13 @@ class Pipeline:
         try:
             try:
                 handled = await self._handle(message, ticket or Ticket())
+            except StoreBusy:
+                # The delivery stays unhandled under its lease and is handled again: by a
+                # retry at once, or by resume() once the lease lapses.
+                log.warning("%s message %s: store busy, handled later", message.platform,
+                            message.message_id)
+                self._abandoned.add(key)
+                raise
             except Exception:
                 # Outside the router (customer lookup, logging …): still answer, and mark the
                 # delivery handled so that it cannot fail again on every start.
@@ -283,11 +295,20 @@ class Pipeline:
 
     async def resume(self) -> int:
         """Handle deliveries recorded but never handled whose handler stopped mid-way."""
-        stale = self.store.deliveries.unhandled(self.clock.now())
+        ours, self._abandoned = self._abandoned, set()  # no need to wait for their lease
+        stale = {
+            (delivery.platform, delivery.delivery_key): delivery
+            for delivery in self.store.deliveries.unhandled(self.clock.now())
+        }
+        for key in sorted(ours - set(stale)):
+            delivery = self.store.deliveries.get(*key)
+            if delivery is not None and delivery.status == "received":
+                stale[key] = delivery
         count = 0
-        for delivery in stale:
-            key = (delivery.platform, delivery.delivery_key)
-            if key in self._in_flight or not self.store.deliveries.take_over(
+        for key, delivery in stale.items():
+            if key in self._in_flight:
+                continue
+            if key not in ours and not self.store.deliveries.take_over(
                 *key, self.clock.now(), LEASE
             ):
                 continue

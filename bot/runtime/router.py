@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.errors import StoreBusy
 from bot.core.message import Message, Reply
 from bot.runtime.context import Context
 
@@ -63,6 +64,8 @@ class Router:
                 if found is None:
                     continue
                 answer = await route.handle(message, ctx, found)
+            except StoreBusy:
+                raise  # not the handler's fault: the message is handled again later
             except Exception:
                 log.exception(
                     "route %s failed on %s message %s", route.name, message.platform,

@@ -11,12 +11,13 @@ from typing import Any
 from aiohttp import web
 
 from bot.core.adapter import InboundRequest, WebhookAnswer
-from bot.core.errors import BodyTooLarge
+from bot.core.errors import BodyTooLarge, StoreBusy
 from bot.server.running import BOT_KEY
 
 log = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
+RETRY_AFTER_SECONDS = 1
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Proxies = Sequence[IPv4Network | IPv6Network]
 
@@ -106,6 +107,12 @@ async def never_5xx(request: web.Request, handler: Handler) -> web.StreamRespons
         return await handler(request)
     except web.HTTPException:
         raise
+    except StoreBusy:
+        # Nothing was stored for this request (or it is safe to send again): come back soon.
+        log.warning("%s %s: store busy, answered 503", request.method, request.path)
+        response = json_error(503, "busy, try again in a moment")
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
     except Exception:
         log.exception("%s %s failed", request.method, request.path)
         return json_error(400, "the request could not be processed")

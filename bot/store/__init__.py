@@ -71,9 +71,14 @@ class Store:
         self.db.close()
 
 
-def open_store(path: str | Path, *, synchronous: str = "NORMAL") -> Store:
-    """Open (or create) the store at `path` and bring its schema up to date."""
-    db = Database(path, synchronous=synchronous)
+def open_store(
+    path: str | Path, *, synchronous: str = "NORMAL", busy_timeout_ms: int = 5000
+) -> Store:
+    """Open (or create) the store at `path` and bring its schema up to date.
+
+    The default busy timeout suits the command line; the server passes its short one.
+    """
+    db = Database(path, synchronous=synchronous, busy_timeout_ms=busy_timeout_ms)
     store = Store(db)
     store.schema_version = ensure_schema(db)
     return store

@@ -6,10 +6,12 @@ One module a migration, named m<number>_<what>.py; its ID is what the store reco
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from typing import NamedTuple
 
 from bot.core.clock import iso
+from bot.core.errors import StoreBusy
 from bot.store.database import Database
 from bot.store.migrations import (
     m0001_foundation,
@@ -52,8 +54,22 @@ MIGRATIONS: list[Migration] = [
 ]
 
 
-def ensure_schema(db: Database) -> int:
-    """Apply every migration not yet applied; return how many are applied in all."""
+def ensure_schema(db: Database, wait_seconds: float = 30.0) -> int:
+    """Apply every migration not yet applied; return how many are applied in all.
+
+    At start-up another process may hold the lock (migrating too): wait for it a while.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return _migrate(db)
+        except StoreBusy:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.2)
+
+
+def _migrate(db: Database) -> int:
     db.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT)"
     )
@@ -61,7 +77,7 @@ def ensure_schema(db: Database) -> int:
     for name, migrate in MIGRATIONS:
         if name in applied:
             continue
-        db.execute("BEGIN IMMEDIATE")
+        db.execute("BEGIN IMMEDIATE")  # StoreBusy here leaves nothing open
         try:
             # Another process may have applied it while we waited for the lock.
             if db.execute("SELECT 1 FROM schema_migrations WHERE id = ?", [name]).fetchone():

@@ -23,6 +23,7 @@ from bot.store.reports import Reports
 from bot.store.rewards.programme import Loyalty
 from bot.store.staff.audit_log import AuditLog
 from bot.store.staff.broadcasts import Broadcasts
+from bot.store.staff.canned import CannedReplies
 from bot.store.staff.console import ConsoleAccess
 from bot.store.staff.directory import CustomerDirectory
 from bot.store.staff.handoffs import Handoffs
@@ -57,6 +58,7 @@ class Store:
         self.console = ConsoleAccess(db)
         self.audit_log = AuditLog(db)
         self.directory = CustomerDirectory(db)
+        self.canned = CannedReplies(db)
         self.schema_version = 0
 
     @contextmanager

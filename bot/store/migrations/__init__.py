@@ -20,6 +20,7 @@ from bot.store.migrations import (
     m0009_order_failure_index,
     m0010_order_event_times,
     m0040_console_sessions,
+    m0041_canned_replies,
 )
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ MIGRATIONS: list[Migration] = [
         m0009_order_failure_index,
         m0010_order_event_times,
         m0040_console_sessions,
+        m0041_canned_replies,
     )
 ]
 

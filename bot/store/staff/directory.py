@@ -83,6 +83,14 @@ class CustomerDirectory:
         )
         return [handoff_of_row(row) for row in rows]
 
+    def recently_closed(self, limit: int = 20) -> list[Handoff]:
+        """The latest closed handoffs (with their ratings), newest first."""
+        rows = self.db.query(
+            "SELECT * FROM handoffs WHERE status = 'closed' ORDER BY closed_at DESC LIMIT ?",
+            [limit],
+        )
+        return [handoff_of_row(row) for row in rows]
+
     def referrals(self, customer_ids: list[str]) -> list[Referral]:
         """Referrals these customers made or came through, newest first."""
         marks = ", ".join("?" for _ in customer_ids) or "NULL"

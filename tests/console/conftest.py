@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from playwright.async_api import Browser, Page, async_playwright
 
 from bot.app import Bot, build_bot
 from bot.config import Config
@@ -88,3 +90,39 @@ async def live_server(console_bot: Bot) -> AsyncIterator[tuple[str, Bot]]:
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     yield f"http://127.0.0.1:{port}", console_bot
     await runner.cleanup()
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    """Debian's chromium through Playwright, as tests/web does it."""
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+def link_for(base: str, bot: Bot, staff: str) -> str:
+    """A fresh sign-in link for `staff`, pointing at the live server."""
+    token = token_of(issue_link(bot.store, bot.config, staff, "test", bot.clock.now()))
+    return f"{base}/console/signin?token={token}"
+
+
+async def signed_in_page(browser: Browser, base: str, bot: Bot, staff: str, **options: Any
+                         ) -> Page:
+    """A new browser context signed in as `staff` by opening a link and pressing the button."""
+    context = await browser.new_context(**options)
+    page = await context.new_page()
+    page.set_default_timeout(15_000)
+    await page.goto(link_for(base, bot, staff))
+    await page.click("#signin")
+    await page.wait_for_url(f"{base}/console/inbox")
+    return page

@@ -87,6 +87,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "release": ("Hand back to the bot", "结束并交还机器人"),
     "canned": ("Canned reply", "快捷回复"),
     "canned_manage": ("Canned replies", "管理快捷回复"),
+    "remove": ("Remove", "删除"),
     "canned_title": ("Title", "标题"),
     "canned_text": ("Text", "内容"),
     "canned_saved": ("Canned reply saved.", "快捷回复已保存。"),

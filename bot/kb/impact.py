@@ -37,7 +37,9 @@ class Move:
 
     question: str
     before: str | None  # the FAQ that answered it before, or None
-    after: str | None
+    after: str | None  # the FAQ that answers it after, or None
+    # After the change: "answer", or "did you mean" when the draft only ties with another FAQ.
+    outcome: str = ANSWER
 
 
 @dataclass(slots=True)
@@ -46,7 +48,8 @@ class Impact:
 
     checked: int = 0
     captured: list[Move] = field(default_factory=list)  # newly answered by the draft
-    taken: list[Move] = field(default_factory=list)  # of those, answered by another FAQ before
+    # Answered by another FAQ before; now by the draft, or a "did you mean" between the two.
+    taken: list[Move] = field(default_factory=list)
     lost: list[Move] = field(default_factory=list)  # answered by this FAQ before, not after
 
 
@@ -90,16 +93,22 @@ def preview(
     for question in dict.fromkeys(text.strip() for text in questions if text.strip()):
         impact.checked += 1
         old = before.decide(question, 2).faq_id
-        new = after.decide(question, 2).faq_id
+        decided = after.decide(question, 2)
+        new = decided.faq_id
         if old == new:
             continue
-        move = Move(question, old, new)
         if new == draft.id:
+            move = Move(question, old, new)
             impact.captured.append(move)
             if old is not None:
                 impact.taken.append(move)
         elif old == draft.id:
-            impact.lost.append(move)
+            impact.lost.append(Move(question, old, new, decided.outcome))
+        elif old is not None and new is None and any(
+            candidate.faq_id == draft.id for candidate in decided.candidates
+        ):
+            # A phrasing close to another FAQ's: its customers now get "did you mean".
+            impact.taken.append(Move(question, old, None, decided.outcome))
     for moves in (impact.captured, impact.taken, impact.lost):
         del moves[MOST_SHOWN:]
     return impact

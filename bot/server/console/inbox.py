@@ -10,7 +10,7 @@ from aiohttp import web
 from bot.core.message import Customer
 from bot.runtime.context import Context
 from bot.server.console.member import Staff
-from bot.server.console.render import PREFIX, page, redirect
+from bot.server.console.render import PREFIX, local_time, page, redirect
 from bot.server.http import json_response
 from bot.server.running import BOT_KEY, Running
 from bot.staff import inbox
@@ -75,12 +75,14 @@ def _handoff(request: web.Request) -> Handoff:
     return handoff
 
 
-def _lines(bot: Running, handoff: Handoff, after: int = 0) -> list[dict[str, Any]]:
-    entries = bot.store.directory.transcript([handoff.customer_id], TRANSCRIPT, after_id=after)
+def _lines(request: web.Request, handoff: Handoff, after: int = 0) -> list[dict[str, Any]]:
+    entries = request.app[BOT_KEY].store.directory.transcript(
+        [handoff.customer_id], TRANSCRIPT, after_id=after
+    )
     return [
         {"id": entry.id, "direction": entry.direction, "text": entry.text,
          "platform": entry.platform, "route": entry.route or "",
-         "at": entry.created_at.isoformat()}
+         "time": local_time(request, entry.created_at, "%m-%d %H:%M")}
         for entry in entries
     ]
 
@@ -90,7 +92,7 @@ async def conversation(request: web.Request, staff: Staff) -> web.Response:
     bot = request.app[BOT_KEY]
     handoff = _handoff(request)
     return page(request, "conversation.html", {
-        "handoff": _row(bot, handoff), "lines": _lines(bot, handoff),
+        "handoff": _row(bot, handoff), "lines": _lines(request, handoff),
         "canned": bot.store.canned.all(), "mine": handoff.agent == staff.id
         and handoff.status == "claimed",
     })
@@ -103,7 +105,7 @@ async def conversation_feed(request: web.Request, staff: Staff) -> web.Response:
     raw = request.query.get("after", "0")
     after = int(raw) if raw.isdigit() else 0
     fresh = bot.store.handoffs.get(handoff.id) or handoff
-    return json_response({"handoff": _row(bot, fresh), "lines": _lines(bot, fresh, after),
+    return json_response({"handoff": _row(bot, fresh), "lines": _lines(request, fresh, after),
                           "mine": fresh.agent == staff.id and fresh.status == "claimed"})
 
 

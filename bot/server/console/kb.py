@@ -105,7 +105,7 @@ async def kb_save(request: web.Request, staff: Staff) -> web.StreamResponse:
     faq, problems = faq_of(form)
     if faq is None:
         return _editor(request, existing, form, problems, 400)
-    if form.get("base") != fingerprint(existing):
+    if existing is not None and form.get("base") != fingerprint(existing):
         changed = [f"faq {faq.id}: changed by someone else since you opened it; copy your"
                    " text, reload the page and apply it again"]
         return _editor(request, existing, form, changed, 409)
@@ -176,7 +176,8 @@ async def kb_preview(request: web.Request, staff: Staff) -> web.Response:
     found = impact.preview(faqs, draft, questions, bot.config.knowledge_base)
 
     def moves(items: list[impact.Move]) -> list[dict[str, Any]]:
-        return [{"question": m.question, "before": m.before, "after": m.after} for m in items]
+        return [{"question": m.question, "before": m.before, "after": m.after,
+                 "outcome": m.outcome} for m in items]
 
     return json_response({"checked": found.checked, "captured": moves(found.captured),
                           "taken": moves(found.taken), "lost": moves(found.lost)})

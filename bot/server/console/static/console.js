@@ -99,7 +99,7 @@ function liveConversation() {
       const classes = `line ${line.direction}${line.route === "relay" ? " relay" : ""}`;
       transcript.append(element("div", {class: classes, "data-id": String(line.id)},
         element("span", {class: "text"}, line.text),
-        element("span", {class: "time"}, `${line.platform} · ${line.at.slice(11, 16)}`)));
+        element("span", {class: "time"}, `${line.platform} · ${line.time}`)));
       transcript.dataset.after = String(line.id);
       transcript.scrollTop = transcript.scrollHeight;
     }
@@ -163,7 +163,7 @@ function testPane() {
       any = true;
       const list = element("ul", {class: `moves ${key}`});
       for (const move of data[key]) {
-        list.append(element("li", {}, `“${move.question}” `, element("span", {class: "muted"}, `${move.before || "—"} → ${move.after || "—"}`)));
+        list.append(element("li", {}, `“${move.question}” `, element("span", {class: "muted"}, `${move.before || "—"} → ${move.after || move.outcome}`)));
       }
       preview.append(element("h3", {}, `${title} (${data[key].length})`), list);
     }

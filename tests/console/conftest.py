@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +19,7 @@ from bot.core.clock import FixedClock
 from bot.server.app import create_app
 from bot.staff.signin import issue_link
 from tests.helpers.staff import ON_DUTY, staff_config
+from tests.web.test_chat_page import CHROMIUM, FLAGS
 
 CSRF = re.compile(r'<meta name="csrf" content="([0-9a-f]+)">')
 
@@ -90,13 +90,6 @@ async def live_server(console_bot: Bot) -> AsyncIterator[tuple[str, Bot]]:
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     yield f"http://127.0.0.1:{port}", console_bot
     await runner.cleanup()
-
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 
 
 @pytest.fixture

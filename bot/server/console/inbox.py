@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -116,22 +117,30 @@ STEP_NOTES = {
 }
 
 
-async def take(request: web.Request, staff: Staff) -> web.StreamResponse:
-    """Claim the conversation for oneself; the customer hears a person joined."""
+def _step(
+    request: web.Request, what: str, run: Callable[[Context, int], inbox.Outcome],
+    done: tuple[str, str],
+) -> web.Response:
+    """Run one inbox step and deliver its replies in one transaction; say how it went."""
     bot = request.app[BOT_KEY]
     handoff = _handoff(request)
     with bot.store.transaction():
-        outcome = inbox.take(context_of(bot), handoff.id, staff.id, staff.role, None)
-        deliver(bot, outcome, f"take:{handoff.id}")
-    location = f"{PREFIX}/inbox/{handoff.id}"
+        outcome = run(context_of(bot), handoff.id)
+        deliver(bot, outcome, f"{what}:{handoff.id}")
     if outcome.step is inbox.Step.DONE:
-        return redirect(location, "handoff_now_yours")
-    return redirect(location, STEP_NOTES[outcome.step], "error")
+        return redirect(*done)
+    return redirect(f"{PREFIX}/inbox/{handoff.id}", STEP_NOTES[outcome.step], "error")
+
+
+async def take(request: web.Request, staff: Staff) -> web.StreamResponse:
+    """Claim the conversation for oneself; the customer hears a person joined."""
+    location = f"{PREFIX}/inbox/{_handoff(request).id}"
+    return _step(request, "take", lambda ctx, number: inbox.take(
+        ctx, number, staff.id, staff.role, None), (location, "handoff_now_yours"))
 
 
 async def reply(request: web.Request, staff: Staff) -> web.StreamResponse:
     """Send the agent's text to the customer on their own platform."""
-    bot = request.app[BOT_KEY]
     handoff = _handoff(request)
     form = await request.post()
     text = str(form.get("text", "")).strip()
@@ -140,24 +149,14 @@ async def reply(request: web.Request, staff: Staff) -> web.StreamResponse:
         return redirect(location, "reply_empty", "error")
     if len(text) > LONGEST_REPLY:
         return redirect(location, "reply_too_long", "error")
-    with bot.store.transaction():
-        outcome = inbox.answer(context_of(bot), handoff.id, staff.id, text)
-        deliver(bot, outcome, f"reply:{handoff.id}")
-    if outcome.step is inbox.Step.DONE:
-        return redirect(location, "reply_sent")
-    return redirect(location, STEP_NOTES[outcome.step], "error")
+    return _step(request, "reply", lambda ctx, number: inbox.answer(
+        ctx, number, staff.id, text), (location, "reply_sent"))
 
 
 async def release(request: web.Request, staff: Staff) -> web.StreamResponse:
     """Hand the conversation back to the bot; the customer is asked to rate it."""
-    bot = request.app[BOT_KEY]
-    handoff = _handoff(request)
-    with bot.store.transaction():
-        outcome = inbox.release(context_of(bot), handoff.id, staff.id, staff.role, None)
-        deliver(bot, outcome, f"release:{handoff.id}")
-    if outcome.step is inbox.Step.DONE:
-        return redirect(f"{PREFIX}/inbox", "handoff_released")
-    return redirect(f"{PREFIX}/inbox/{handoff.id}", STEP_NOTES[outcome.step], "error")
+    return _step(request, "release", lambda ctx, number: inbox.release(
+        ctx, number, staff.id, staff.role, None), (f"{PREFIX}/inbox", "handoff_released"))
 
 
 async def save_canned(request: web.Request, staff: Staff) -> web.StreamResponse:

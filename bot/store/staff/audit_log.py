@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.clock import iso, parse_iso
+from bot.core.clock import iso
 from bot.store.database import Database
-from bot.store.staff.records import AuditEntry
+from bot.store.staff.records import AuditEntry, audit_entry
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +59,7 @@ class AuditLog:
             [*params, limit],
         )
         return [
-            AuditEntry(
-                id=row["id"], staff=row["staff"], role=row["role"], action=row["action"],
-                target=row["target"],
-                before=json.loads(row["before"]) if row["before"] is not None else None,
-                after=json.loads(row["after"]) if row["after"] is not None else None,
-                created_at=parse_iso(row["created_at"]),
-            )
+            audit_entry(row)
             for row in rows
         ]
 

@@ -3,6 +3,7 @@ revisions with diffs, undo and restore, CSV import with its report, and export."
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import re
 from typing import Any
@@ -149,7 +150,9 @@ async def kb_test(request: web.Request, staff: Staff) -> web.Response:
     if draft is not None:
         faqs = impact.with_draft(faqs, draft)
     settings = bot.config.knowledge_base
-    decision = impact.Ranker(faqs, settings).decide(question)
+    decision = await asyncio.to_thread(
+        lambda: impact.Ranker(faqs, settings).decide(question)
+    )
     return json_response({
         "question": question, "outcome": decision.outcome, "faq_id": decision.faq_id,
         "candidates": [_candidate(c) for c in decision.candidates],
@@ -173,7 +176,10 @@ async def kb_preview(request: web.Request, staff: Staff) -> web.Response:
         *(phrasing for faq in faqs if faq.id != draft.id and faq.enabled
           for phrasing in faq.phrasings()),
     ]
-    found = impact.preview(faqs, draft, questions, bot.config.knowledge_base)
+    # Two matchers and two rankings of every question: seconds on a large KB, off the loop.
+    found = await asyncio.to_thread(
+        impact.preview, faqs, draft, questions, bot.config.knowledge_base
+    )
 
     def moves(items: list[impact.Move]) -> list[dict[str, Any]]:
         return [{"question": m.question, "before": m.before, "after": m.after,
@@ -249,8 +255,9 @@ async def kb_import(request: web.Request, staff: Staff) -> web.Response:
     data = sheet.file.read(LONGEST_UPLOAD + 1)
     if len(data) > LONGEST_UPLOAD:
         return json_response({"error": "the file is over 4 MB: split it"}, status=400)
-    checked = upload.check_upload(
-        bot.store.kb, data, sheet.filename or "upload.csv", replace=form.get("replace") == "on",
+    checked = await asyncio.to_thread(
+        upload.check_upload, bot.store.kb.all(include_disabled=True), data,
+        sheet.filename or "upload.csv", replace=form.get("replace") == "on",
         min_score=bot.config.knowledge_base.answer_threshold,
     )
     answer: dict[str, Any] = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from urllib.parse import quote
 
 from aiohttp import web
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 SESSION_COOKIE = "brandbot_console"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 Handler = Callable[[web.Request, Staff], Awaitable[web.StreamResponse]]
@@ -81,7 +83,10 @@ def guarded(role: str, handler: Handler) -> Callable[[web.Request], Awaitable[we
                             staff.id)
                 return refuse(request, 403, "refused_csrf")
         bot = request.app[BOT_KEY]
-        bot.store.console.touch(staff.session.id_hash, bot.clock.now())
+        now = bot.clock.now()
+        # "Last seen" to the minute: open pages poll every few seconds, which need no write.
+        if now - staff.session.last_seen_at >= TOUCH_EVERY:
+            bot.store.console.touch(staff.session.id_hash, now)
         try:
             return await handler(request, staff)
         except BotError as error:

@@ -6,6 +6,8 @@ const csrf = () => (document.querySelector('meta[name="csrf"]') || {}).content |
 
 async function getJson(url) {
   const response = await fetch(url, {headers: {"Accept": "application/json"}, credentials: "same-origin"});
+  // The session ended (expired, revoked, signed out elsewhere): show the sign-in page.
+  if (response.status === 401) location.reload();
   if (!response.ok) throw new Error((await response.json().catch(() => ({}))).error || response.statusText);
   return response.json();
 }

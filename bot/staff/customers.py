@@ -21,6 +21,22 @@ LEDGER = 30
 ORDERS = 20
 
 
+def set_blocked(
+    store: Store, *, staff: str, role: str, customer: Customer, blocked: bool, now: datetime
+) -> bool:
+    """Stop or resume answering a customer, with its audit row; False if it already was so."""
+    if customer.blocked == blocked:
+        return False
+    with store.transaction():
+        store.customers.set_blocked(customer.id, blocked)
+        store.staff.audit(
+            staff=staff, role=role, action="block" if blocked else "unblock",
+            target=customer.id, before={"blocked": customer.blocked},
+            after={"blocked": blocked}, now=now,
+        )
+    return True
+
+
 def search(store: Store, text: str) -> list[Customer]:
     """Customers matching a name, an id, "platform:user_id", a platform id or an order number."""
     text = text.strip()

@@ -142,6 +142,16 @@ class Statistics:
             outstanding=int(outstanding),
         )
 
+    def feedback(self) -> dict[str, tuple[int, int]]:
+        """Each FAQ's 👍 and 👎 (every customer's latest vote)."""
+        return {
+            row["faq_id"]: (row["up"], row["down"])
+            for row in self.db.query(
+                "SELECT faq_id, sum(vote = 'up') AS up, sum(vote = 'down') AS down"
+                " FROM kb_feedback GROUP BY faq_id"
+            )
+        }
+
     def recent_questions(self, limit: int = 500) -> list[str]:
         """Distinct texts customers sent lately, newest first (to preview a KB change on)."""
         return [

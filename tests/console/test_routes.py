@@ -26,6 +26,7 @@ CHAT_EQUIVALENT = {
     "/console/customers": "who",
     "/console/customers/{customer}/points": "grant",
     "/console/customers/{customer}/confirm": "grant",
+    "/console/customers/{customer}/block": "block",
     "/console/kb": "kb answer",
     "/console/review": "kb attach",
     "/console/stats": "stats",

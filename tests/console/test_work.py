@@ -246,3 +246,22 @@ def test_every_word_of_the_pages_is_in_both_languages() -> None:
     assert all(any(text.startswith(prefix) for text in TEXTS) for prefix in prefixes)
     assert all(english and chinese for english, chinese in TEXTS.values())
     assert json.dumps(TEXTS, ensure_ascii=False)
+
+
+async def test_an_admin_blocks_and_unblocks_a_customer(
+    app_client: TestClient[Any, Any], console_bot: Bot
+) -> None:
+    chat = Chat(console_bot, user_id="rude")
+    await chat.say("你好")
+    customer = console_bot.store.customers.find("web", "rude")
+    assert customer is not None
+    admin = await sign_in(app_client, console_bot, "console:admin")
+    path = f"/console/customers/{customer.id}/block"
+    await admin.client.post(path, data={"csrf": admin.csrf, "blocked": "on"})
+    assert await chat.say("多久发货") == []
+    page = await (await admin.client.get(f"/console/customers/{customer.id}")).text()
+    assert "Answer again (unblock)" in page
+    await admin.client.post(path, data={"csrf": admin.csrf, "blocked": ""})
+    assert "16:00" in (await chat.say("多久发货"))[0].text
+    actions = [entry.action for entry in console_bot.store.staff.recent_audit(2)]
+    assert actions == ["unblock", "block"]

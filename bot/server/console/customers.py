@@ -99,3 +99,16 @@ async def confirm(request: web.Request, staff: Staff) -> web.StreamResponse:
         reason=str(arguments["reason"]), key=str(arguments["key"]), now=now,
     )
     return redirect(back, *_notice(outcome, confirmation.action, int(arguments["points"])))
+
+
+async def block(request: web.Request, staff: Staff) -> web.StreamResponse:
+    """Stop answering a customer, or answer them again (as /block and /unblock)."""
+    bot = request.app[BOT_KEY]
+    found = bot.store.customers.get(request.match_info["customer"])
+    if found is None:
+        raise web.HTTPNotFound(text="no such customer")
+    blocked = str((await request.post()).get("blocked", "")) == "on"
+    customers.set_blocked(bot.store, staff=staff.id, role=staff.role, customer=found,
+                          blocked=blocked, now=bot.clock.now())
+    return redirect(f"{PREFIX}/customers/{found.id}",
+                    "customer_blocked" if blocked else "customer_unblocked")

@@ -34,38 +34,39 @@ def deliver(bot: Running, outcome: inbox.Outcome, what: str) -> None:
         bot.pipeline.outgoing.deliver(outcome.replies, f"console:{what}:{secrets.token_hex(8)}")
 
 
-def _row(bot: Running, handoff: Handoff) -> dict[str, Any]:
-    customer = bot.store.customers.get(handoff.customer_id)
+def _row(request: web.Request, handoff: Handoff) -> dict[str, Any]:
+    customer = request.app[BOT_KEY].store.customers.get(handoff.customer_id)
     return {
         "id": handoff.id, "status": handoff.status, "agent": handoff.agent or "",
         "platform": handoff.platform, "user_id": handoff.user_id,
         "customer_id": handoff.customer_id,
         "name": (customer.display_name if customer else "") or handoff.user_id,
-        "requested_at": handoff.requested_at.isoformat(), "rating": handoff.rating,
+        "since": local_time(request, handoff.requested_at, "%m-%d %H:%M"),
+        "rating": handoff.rating,
     }
 
 
-def _queue(bot: Running) -> list[dict[str, Any]]:
+def _queue(request: web.Request) -> list[dict[str, Any]]:
+    bot = request.app[BOT_KEY]
     # The idle timeout applies whenever someone looks, as it does for /handoffs in chat.
     ctx = context_of(bot)
     closing = expire_idle(ctx, None)
     if closing:
         bot.pipeline.outgoing.deliver(closing, f"console:idle:{secrets.token_hex(8)}")
-    return [_row(bot, handoff) for handoff in bot.store.handoffs.waiting(limit=200)]
+    return [_row(request, handoff) for handoff in bot.store.handoffs.waiting(limit=200)]
 
 
 async def inbox_page(request: web.Request, staff: Staff) -> web.Response:
     """Who waits for a person and who holds whom; the list refreshes itself."""
     bot = request.app[BOT_KEY]
-    closed = [_row(bot, h) for h in bot.store.directory.recently_closed(RECENTLY_CLOSED)]
-    return page(request, "inbox.html", {"queue": _queue(bot), "closed": closed,
+    closed = [_row(request, h) for h in bot.store.directory.recently_closed(RECENTLY_CLOSED)]
+    return page(request, "inbox.html", {"queue": _queue(request), "closed": closed,
                                         "canned": bot.store.canned.all()})
 
 
 async def inbox_feed(request: web.Request, staff: Staff) -> web.Response:
     """The queue as JSON, for the page to refresh without a reload."""
-    bot = request.app[BOT_KEY]
-    return json_response({"handoffs": _queue(bot), "me": staff.id})
+    return json_response({"handoffs": _queue(request), "me": staff.id})
 
 
 def _handoff(request: web.Request) -> Handoff:
@@ -93,7 +94,7 @@ async def conversation(request: web.Request, staff: Staff) -> web.Response:
     bot = request.app[BOT_KEY]
     handoff = _handoff(request)
     return page(request, "conversation.html", {
-        "handoff": _row(bot, handoff), "lines": _lines(request, handoff),
+        "handoff": _row(request, handoff), "lines": _lines(request, handoff),
         "canned": bot.store.canned.all(), "mine": handoff.agent == staff.id
         and handoff.status == "claimed",
     })
@@ -106,7 +107,8 @@ async def conversation_feed(request: web.Request, staff: Staff) -> web.Response:
     raw = request.query.get("after", "0")
     after = int(raw) if raw.isdigit() else 0
     fresh = bot.store.handoffs.get(handoff.id) or handoff
-    return json_response({"handoff": _row(bot, fresh), "lines": _lines(request, fresh, after),
+    return json_response({"handoff": _row(request, fresh),
+                          "lines": _lines(request, fresh, after),
                           "mine": fresh.agent == staff.id and fresh.status == "claimed"})
 
 

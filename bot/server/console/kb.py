@@ -43,7 +43,8 @@ async def kb_list(request: web.Request, staff: Staff) -> web.Response:
         and (show == "all" or faq.enabled == (show == "on"))
     ]
     return page(request, "kb_list.html", {"faqs": faqs[:LISTED], "total": len(faqs),
-                                          "q": query, "show": show})
+                                          "q": query, "show": show,
+                                          "votes": bot.store.statistics.feedback()})
 
 
 def _actions(bot: Running) -> list[str]:

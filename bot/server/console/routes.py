@@ -67,6 +67,8 @@ ROUTES: tuple[Page, ...] = (
     # /grant, /deduct, /confirm
     Page("POST", f"{P}/customers/{{customer}}/points", "admin", customers.adjust),
     Page("POST", f"{P}/customers/{{customer}}/confirm", "admin", customers.confirm),
+    # /block, /unblock
+    Page("POST", f"{P}/customers/{{customer}}/block", "admin", customers.block),
     # /kb …
     Page("GET", f"{P}/kb", "editor", kb.kb_list),
     Page("GET", f"{P}/kb/new", "editor", kb.kb_new),

@@ -66,7 +66,7 @@ async def stats_page(request: web.Request, staff: Staff) -> web.Response:
         translate(language, "chart_ratings"),
     )
     return page(request, "stats.html", {
-        "report": numbers, "problems": problems, "query": request.query_string,
+        "report": numbers, "problems": problems, "outbox": bot.store.outbox.counts(),
         "charts": {"messages": messages, "outcomes": outcomes, "handoffs": handoffs,
                    "ratings": ratings},
         "legends": {"messages": charts.legend(numbers.platforms),

@@ -73,7 +73,7 @@ function liveQueue() {
       now.add(id);
       const status = item.status === "queued" ? text.textQueued : text.textClaimed;
       const link = element("a", {class: `handoff ${item.status}`, href: `/console/inbox/${id}`, "data-id": id},
-        element("strong", {}, `#${id}`), ` ${item.name} `, element("span", {class: "muted"}, item.platform),
+        element("strong", {}, `#${id}`), ` ${item.name} `, element("span", {class: "muted"}, `${item.platform} · ${item.since}`),
         element("span", {class: "status"}, status + (item.agent ? ` · ${item.agent}` : "")));
       if (!known.has(id)) link.classList.add("fresh");
       queue.append(link);

@@ -265,3 +265,18 @@ async def test_an_admin_blocks_and_unblocks_a_customer(
     assert "16:00" in (await chat.say("多久发货"))[0].text
     actions = [entry.action for entry in console_bot.store.staff.recent_audit(2)]
     assert actions == ["unblock", "block"]
+
+
+async def test_the_inbox_warns_when_a_reply_cannot_reach_the_customer(
+    app_client: TestClient[Any, Any], console_bot: Bot
+) -> None:
+    """Telegram is not running here, so nothing can reach a Telegram customer now."""
+    await Chat(console_bot, platform="telegram", user_id="77").say("人工")
+    await Chat(console_bot, platform="web", user_id="w1").say("人工")
+    far, near = console_bot.store.handoffs.waiting()
+    agent = await sign_in(app_client, console_bot, "console:agent")
+    for handoff, warned in ((far, True), (near, False)):
+        await agent.client.post(f"/console/inbox/{handoff.id}/take", data={"csrf": agent.csrf})
+        page = await (await agent.client.get(f"/console/inbox/{handoff.id}")).text()
+        assert ('id="window-closed"' in page) is warned
+        assert 'id="reply-form"' in page

@@ -97,7 +97,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "reply_placeholder": ("Your answer (the customer gets it on their own app)",
                           "您的回复（客户会在其所用的应用中收到）"),
     "send": ("Send", "发送"),
-    "reply_sent": ("Sent.", "已发送。"),
+    "reply_sent": ("Sent: the outbox delivers it on the customer's platform.",
+                   "已发出：发件箱正在通过客户所用的平台送达。"),
+    "window_closed": ("The customer last wrote too long ago for {platform} to deliver a"
+                      " message now: a reply will be marked undeliverable until they write.",
+                      "客户上次留言距今已超过 {platform} 允许的时间，现在回复将无法送达，"
+                      "需等客户再次留言。"),
     "reply_empty": ("Type an answer first.", "请先输入回复内容。"),
     "reply_too_long": ("That answer is over 2000 characters: split it.",
                        "回复超过 2000 字，请分段发送。"),

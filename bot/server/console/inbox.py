@@ -97,6 +97,9 @@ async def conversation(request: web.Request, staff: Staff) -> web.Response:
         "handoff": _row(request, handoff), "lines": _lines(request, handoff),
         "canned": bot.store.canned.all(), "mine": handoff.agent == staff.id
         and handoff.status == "claimed",
+        # WhatsApp's 24 hours, WeChat's 48: past them a reply cannot reach the customer.
+        "window_open": bot.pipeline.outgoing.is_open(handoff.platform, handoff.user_id,
+                                                     bot.clock.now()),
     })
 
 

@@ -32,7 +32,12 @@ class Upload:
 
     def summary(self) -> str:
         """One line on what an import does."""
-        return self.plan.summary(disable_missing=self.replace)
+        plan = self.plan
+        missing = "to be switched off" if self.replace else "kept"
+        return (
+            f"{len(plan.added)} new, {len(plan.changed)} changed, {len(plan.unchanged)}"
+            f" unchanged, {len(plan.missing)} only in the store ({missing})"
+        )
 
 
 def check_upload(

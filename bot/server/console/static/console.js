@@ -165,7 +165,7 @@ function testPane() {
       any = true;
       const list = element("ul", {class: `moves ${key}`});
       for (const move of data[key]) {
-        list.append(element("li", {}, `“${move.question}” `, element("span", {class: "muted"}, `${move.before || "—"} → ${move.after || move.outcome}`)));
+        list.append(element("li", {}, `“${move.question}” `, element("span", {class: "muted"}, `${move.before || "—"} → ${move.after || text.textSuggest}`)));
       }
       preview.append(element("h3", {}, `${title} (${data[key].length})`), list);
     }
@@ -213,10 +213,11 @@ function importForm() {
         report.append(list);
       }
       if (data.warnings && data.warnings.length) {
-        report.append(element("h3", {}, `${words.textWarnings} (${data.warnings.length})`));
+        // Often many ("captured better by …"): folded, so that errors stay in sight.
         const list = element("ul", {class: "warnings"});
         data.warnings.forEach((line) => list.append(element("li", {}, line)));
-        report.append(list);
+        report.append(element("details", {},
+          element("summary", {}, `${words.textWarnings} (${data.warnings.length})`), list));
       }
       apply.disabled = !(data.ok && mode === "check");
     });

@@ -44,4 +44,6 @@ def register(commands: Any) -> None:
     actions = staff.add_subparsers(dest="staff_command", required=True)
     link = with_config(actions.add_parser("link", help="print a one-time sign-in link"))
     link.add_argument("staff", help='a member of [staff.members], e.g. "console:admin"')
+    link.add_argument("--port", type=int, help="the port `serve` listens on, for the link"
+                      " (default from config or BRANDBOT_PORT; [console] public_url wins)")
     link.set_defaults(func=staff_link)

@@ -62,8 +62,8 @@ def take(ctx: Context, handoff_id: int, staff: str, role: str, sender: Message |
     )
 
 
-def answer(ctx: Context, handoff_id: int, staff: str, text: str) -> Outcome:
-    """An agent's message to the customer of a conversation they hold."""
+def answer(ctx: Context, handoff_id: int, staff: str, role: str, text: str) -> Outcome:
+    """An agent's message to the customer of a conversation they hold (an audit row too)."""
     item = ctx.store.handoffs.get(handoff_id)
     if item is None:
         return Outcome(Step.MISSING)
@@ -74,6 +74,7 @@ def answer(ctx: Context, handoff_id: int, staff: str, text: str) -> Outcome:
     if handoffs.is_idle(ctx, item):
         return Outcome(Step.CLOSED, item, handoffs.close(ctx, item, "timeout", None))
     ctx.store.handoffs.touch(item.id, ctx.now())
+    _audit(ctx, staff, role, "handoff.reply", handoff_id, after={"text": text})
     said = handoffs.customer_text(ctx, item, "handoff_agent_says", text=text)
     return Outcome(Step.DONE, item, [Reply(text=said, to=handoffs.customer_address(item))])
 

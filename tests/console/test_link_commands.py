@@ -66,5 +66,8 @@ def test_the_cli_prints_a_link_for_members_only(
     printed = capsys.readouterr()
     assert LINK.fullmatch(printed.out.strip())
     assert "works once" in printed.err
+    assert main(["staff", "link", "console:admin", "--config", str(config_file),
+                 "--port", "9000"]) == 0
+    assert capsys.readouterr().out.startswith("http://127.0.0.1:9000/console/signin?token=")
     assert main(["staff", "link", "telegram:1", "--config", str(config_file)]) == 2
     assert "not in [staff.members]" in capsys.readouterr().err

@@ -159,3 +159,30 @@ async def test_console_pages_carry_the_security_headers(
     assert answer.headers["Referrer-Policy"] == "no-referrer"
     assert answer.headers["Cache-Control"] == "no-store"
     assert answer.headers["X-Frame-Options"] == "DENY"
+
+
+async def test_odd_requests_get_a_clear_answer_never_a_5xx(
+    app_client: TestClient[Any, Any], console_bot: Bot
+) -> None:
+    signed = await sign_in(app_client, console_bot, "console:admin")
+    odd = [
+        {"handoff": "999999", "customer": "nobody", "faq": "no-such-faq", "broadcast": "77",
+         "reply": "12345"},
+        {"handoff": "abc", "customer": "%E4%BD%A0", "faq": "UPPER CASE", "broadcast": "x",
+         "reply": "-1"},
+    ]
+    fields = {"text": "x" * 5000, "points": "99999999999999999999", "action": "steal",
+              "segment": "platform:nowhere", "code": "NOPE", "item": "abc", "faq": "",
+              "revision": "r1", "from": "2026-13-40", "to": "yesterday", "id": "Bad Id!",
+              "original": "no-such-faq", "question": "", "session": "x", "blocked": "maybe"}
+    for world in odd:
+        for route in ROUTES:
+            if route.path.endswith("/signout"):
+                continue
+            path = _path(route, world)
+            if route.method == "GET":
+                answer = await signed.client.get(path, params=fields, allow_redirects=False)
+            else:
+                answer = await signed.client.post(path, data={**fields, "csrf": signed.csrf},
+                                                  allow_redirects=False)
+            assert answer.status < 500, f"{route.method} {path}: {answer.status}"

@@ -155,7 +155,7 @@ async def reply(request: web.Request, staff: Staff) -> web.StreamResponse:
     if len(text) > LONGEST_REPLY:
         return redirect(location, "reply_too_long", "error")
     return _step(request, "reply", lambda ctx, number: inbox.answer(
-        ctx, number, staff.id, text), (location, "reply_sent"))
+        ctx, number, staff.id, staff.role, text), (location, "reply_sent"))
 
 
 async def release(request: web.Request, staff: Staff) -> web.StreamResponse:

@@ -103,7 +103,7 @@ def sign_in(
         store.console.open_session(hash_of(session_id), staff, now, expires, client)
         store.staff.audit(
             staff=staff, role=config.staff.members[staff], action="console.signin",
-            target=client[:80], now=now,
+            target=staff, after={"client": client[:200]}, now=now,
         )
         session = store.console.session(hash_of(session_id))
     assert session is not None

@@ -76,10 +76,16 @@ async def test_an_edited_faq_changes_the_web_chat_answer(
     await editor.goto(f"{base}/console/kb?q=发货")
     await editor.click("text=shipping-time")
     await editor.wait_for_url(f"{base}/console/kb/shipping-time/edit")
-    # The test pane shows the decision for a question before anything is saved.
+    # The test pane shows the decision as the question is typed, before anything is saved;
+    # and follows the draft: a new phrasing is matched at once.
     await editor.fill("#test-question", "多久发货")
-    await editor.click("#test-form button")
     assert "shipping-time" in await editor.inner_text("#decision")
+    await editor.fill("#test-question", "你们的猫叫什么名字")
+    await editor.locator("#decision", has_text="fall back").wait_for()
+    phrasings = editor.locator("textarea[name='questions.zh-Hans']")
+    await phrasings.fill(await phrasings.input_value() + "\n你们的猫叫什么名字")
+    await editor.locator("#decision", has_text="answer with shipping-time").wait_for()
+    await phrasings.fill((await phrasings.input_value()).removesuffix("\n你们的猫叫什么名字"))
     answer = editor.locator("textarea[name='answer.zh-Hans']")
     await answer.fill("今天下单，云叶茶舍 48 小时内从杭州发出。")
     await editor.click("#save")

@@ -72,7 +72,8 @@ function liveQueue() {
       const id = String(item.id);
       now.add(id);
       const status = item.status === "queued" ? text.textQueued : text.textClaimed;
-      const link = element("a", {class: `handoff ${item.status}`, href: `/console/inbox/${id}`, "data-id": id},
+      const mine = item.agent === text.me ? " mine" : "";
+      const link = element("a", {class: `handoff ${item.status}${mine}`, href: `/console/inbox/${id}`, "data-id": id},
         element("strong", {}, `#${id}`), ` ${item.name} `, element("span", {class: "muted"}, `${item.platform} · ${item.since}`),
         element("span", {class: "status"}, status + (item.agent ? ` · ${item.agent}` : "")));
       if (!known.has(id)) link.classList.add("fresh");
@@ -129,9 +130,9 @@ function testPane() {
   if (!test || !faq) return;
   const result = document.getElementById("test-result");
   const words = result.dataset;
-  test.addEventListener("submit", async (event) => {
-    event.preventDefault();
+  const run = async () => {
     const question = document.getElementById("test-question").value;
+    if (!question.trim()) return;
     const {ok, data} = await postForm(test.dataset.url, draftWith(faq, {question}));
     result.replaceChildren();
     if (!ok) { result.append(element("p", {class: "note error"}, data.error)); return; }
@@ -148,7 +149,13 @@ function testPane() {
     });
     result.append(table);
     for (const problem of data.problems || []) result.append(element("p", {class: "muted small"}, problem));
-  });
+  };
+  test.addEventListener("submit", (event) => { event.preventDefault(); run(); });
+  // Live: the decision follows the question and the draft as they are typed.
+  let pending = null;
+  const later = () => { clearTimeout(pending); pending = setTimeout(run, 500); };
+  document.getElementById("test-question").addEventListener("input", later);
+  faq.addEventListener("input", later);
   const button = document.getElementById("preview-button");
   const preview = document.getElementById("preview");
   button.addEventListener("click", async () => {

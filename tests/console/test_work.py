@@ -280,3 +280,18 @@ async def test_the_inbox_warns_when_a_reply_cannot_reach_the_customer(
         page = await (await agent.client.get(f"/console/inbox/{handoff.id}")).text()
         assert ('id="window-closed"' in page) is warned
         assert 'id="reply-form"' in page
+
+
+async def test_the_faq_list_searches_and_filters(
+    app_client: TestClient[Any, Any], console_bot: Bot
+) -> None:
+    editor = await sign_in(app_client, console_bot, "console:editor")
+    found = await (await editor.client.get("/console/kb", params={"q": "發貨"})).text()
+    assert "/console/kb/shipping-time/edit" in found  # traditional Chinese finds it too
+    assert "/console/kb/brew-puer/edit" not in found
+    tagged = await (await editor.client.get("/console/kb", params={"tag": "shipping"})).text()
+    assert "/console/kb/shipping-time/edit" in tagged
+    assert "/console/kb/brew-puer/edit" not in tagged
+    await Chat(console_bot, platform="console", user_id="editor").say("/kb off brew-puer")
+    off = await (await editor.client.get("/console/kb", params={"show": "off"})).text()
+    assert "/console/kb/brew-puer/edit" in off and "/console/kb/shipping-time/edit" not in off

@@ -200,6 +200,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "action": ("Action", "动作"),
     "no_action": ("none: show the answer", "无：显示答案"),
     "tags": ("Tags", "标签"),
+    "every_tag": ("every tag", "所有标签"),
     "link": ("Link", "链接"),
     "preview": ("Preview what changes", "预览影响"),
     "save": ("Save", "保存"),

@@ -36,15 +36,20 @@ async def kb_list(request: web.Request, staff: Staff) -> web.Response:
     bot = request.app[BOT_KEY]
     query = request.query.get("q", "").strip()
     show = request.query.get("show", "all")
+    tag = request.query.get("tag", "")
     needle = to_simplified(query).casefold()
+    everything = bot.store.kb.all(include_disabled=True)
     faqs = [
-        faq for faq in bot.store.kb.all(include_disabled=True)
+        faq for faq in everything
         if (not needle or _matches(faq, needle))
         and (show == "all" or faq.enabled == (show == "on"))
+        and (not tag or tag in faq.tags)
     ]
-    return page(request, "kb_list.html", {"faqs": faqs[:LISTED], "total": len(faqs),
-                                          "q": query, "show": show,
-                                          "votes": bot.store.statistics.feedback()})
+    return page(request, "kb_list.html", {
+        "faqs": faqs[:LISTED], "total": len(faqs), "q": query, "show": show, "tag": tag,
+        "tags": sorted({name for faq in everything for name in faq.tags}),
+        "votes": bot.store.statistics.feedback(),
+    })
 
 
 def _actions(bot: Running) -> list[str]:

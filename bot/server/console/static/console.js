@@ -81,6 +81,7 @@ function liveQueue() {
     }
     known = now;
   };
+  refresh().catch(() => {});
   every(2000, refresh);
 }
 

@@ -14,14 +14,14 @@ from handlers.kb import faq, feedback, review
 from handlers.orders import lookup
 from handlers.rewards import commands as rewards_commands
 from handlers.rewards import route as rewards
-from handlers.staff import customers, handoff, ops, queue
+from handlers.staff import console, customers, handoff, ops, queue
 from handlers.staff.admin import CommandTable, staff_route
 
 # Staff commands of every feature (/help lists them in this order).
 COMMANDS = CommandTable(
     (
         *queue.COMMANDS, *customers.COMMANDS, *kb_commands.COMMANDS, *review.COMMANDS,
-        *ops.COMMANDS, *rewards_commands.COMMANDS,
+        *ops.COMMANDS, *rewards_commands.COMMANDS, *console.COMMANDS,
     ),
     # Dry runs that /confirm carries out.
     {**ops.CONFIRMED, **rewards_commands.CONFIRMED},

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config.brand import BotSettings, read_bot
+from bot.config.console import ConsoleSettings, read_console
 from bot.config.knowledge_base import KnowledgeBaseSettings, read_knowledge_base
 from bot.config.orders import OrdersSettings, read_orders
 from bot.config.outbox import OutboxSettings, read_outbox
@@ -38,6 +39,7 @@ class Config:
     staff: StaffSettings = field(default_factory=StaffSettings)
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    console: ConsoleSettings = field(default_factory=ConsoleSettings)
     base_dir: Path = field(default_factory=Path.cwd)
 
     def resolve(self, path: str) -> Path:
@@ -62,7 +64,7 @@ def parse_config(
     # One line per section; a new section adds its reader here.
     names = [
         "bot", "server", "store", "knowledge_base", "outbox", "platforms", "orders", "rewards",
-        "staff", "handoff", "web",
+        "staff", "handoff", "web", "console",
     ]
     readers = {name: section(name) for name in names}
     bot = read_bot(readers["bot"])
@@ -76,6 +78,7 @@ def parse_config(
     staff = read_staff(readers["staff"])
     handoff = read_handoff(readers["handoff"])
     web = read_web(readers["web"])
+    console = read_console(readers["console"])
     for name, reader in readers.items():
         if name != "platforms":
             reader.finish()
@@ -103,6 +106,7 @@ def parse_config(
         staff=staff,
         handoff=handoff,
         web=web,
+        console=console,
         base_dir=base_dir or Path.cwd(),
     )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.server import chat, health, orders, webhooks
+from bot.server.console import routes as console
 from bot.server.http import never_5xx
 from bot.server.running import BOT_KEY, Running
 
@@ -17,6 +18,8 @@ def create_app(bot: Running, *, manage_bot: bool = True) -> web.Application:
     app[BOT_KEY] = bot
     for module in (chat, health, webhooks, orders):
         module.add_routes(app)
+    if bot.config.console.enabled:
+        console.add_routes(app)
 
     async def on_startup(app: web.Application) -> None:
         if manage_bot:

@@ -21,10 +21,15 @@ from bot.store.orders.orders import Orders
 from bot.store.outbox import OutboxRows
 from bot.store.reports import Reports
 from bot.store.rewards.programme import Loyalty
+from bot.store.staff.audit_log import AuditLog
 from bot.store.staff.broadcasts import Broadcasts
+from bot.store.staff.canned import CannedReplies
+from bot.store.staff.console import ConsoleAccess
+from bot.store.staff.directory import CustomerDirectory
 from bot.store.staff.handoffs import Handoffs
 from bot.store.staff.records import StaffRecords
 from bot.store.state import States
+from bot.store.statistics import Statistics
 from bot.store.web import WebChatStore
 
 
@@ -51,6 +56,11 @@ class Store:
         self.broadcasts = Broadcasts(db)
         self.reports = Reports(db)
         self.web = WebChatStore(db)
+        self.statistics = Statistics(db)
+        self.console = ConsoleAccess(db)
+        self.audit_log = AuditLog(db)
+        self.directory = CustomerDirectory(db)
+        self.canned = CannedReplies(db)
         self.schema_version = 0
 
     @contextmanager

@@ -8,14 +8,11 @@ from typing import Any
 from bot.core.errors import UsageError
 from bot.core.message import Reply
 from bot.runtime.context import Context
+from bot.staff import points as points_rules
 from handlers.staff.command import CONFIRM_TTL, Command, Confirmed, Invocation, Run, text_reply
 from handlers.staff.customers import find_customer
 
-# Staff changes count for neither tier nor leaderboard (see NOT_EARNED in bot/store/loyalty.py);
-# customers see them in their history as an adjustment. The staff member's own words go to
-# the audit row, the staff member to the ledger row's reference.
-LEDGER_REASON = "correction"
-MOST_POINTS = 10_000_000
+MOST_POINTS = points_rules.MOST_POINTS
 
 
 def _parse(arguments: str) -> tuple[str, int, str]:
@@ -45,7 +42,7 @@ def _change(action: str) -> Run:
         balance = ctx.store.loyalty.balance(customer.id, ctx.now())
         if action == "deduct" and points > balance:
             return _too_few(customer.id, points, balance)
-        if points <= ctx.config.staff.confirm_points_above:
+        if not points_rules.needs_confirmation(ctx.config, points):
             return _apply(invocation, ctx, action, customer.id, points, reason, key)
         after = balance + points if action == "grant" else balance - points
         direction = "to" if action == "grant" else "from"
@@ -78,23 +75,18 @@ def _apply(
     reason: str, key: str,
 ) -> list[Reply]:
     """Write the ledger row and its audit row together, once per key."""
-    loyalty = ctx.store.loyalty
-    now = ctx.now()
-    with ctx.store.transaction():
-        if loyalty.has_key(key):
-            return text_reply(f"Already done: this {action} was carried out before.")
-        balance = loyalty.balance(customer_id, now)
-        if action == "deduct" and points > balance:
-            return _too_few(customer_id, points, balance)
-        change = loyalty.award if action == "grant" else loyalty.deduct
-        change(customer_id, points, LEDGER_REASON, invocation.staff, key, now)
-        after = loyalty.balance(customer_id, now)
-        invocation.audit(
-            ctx, action, target=customer_id, before={"balance": balance},
-            after={"balance": after, "points": points, "reason": reason, "key": key},
-        )
+    adjusted = points_rules.adjust(
+        ctx.store, staff=invocation.staff, role=invocation.role, action=action,
+        customer_id=customer_id, points=points, reason=reason, key=key, now=ctx.now(),
+    )
+    if adjusted.outcome is points_rules.Outcome.DUPLICATE:
+        return text_reply(f"Already done: this {action} was carried out before.")
+    if adjusted.outcome is points_rules.Outcome.TOO_FEW:
+        return _too_few(customer_id, points, adjusted.before)
     verb = "Granted" if action == "grant" else "Deducted"
-    return text_reply(f"{verb} {points} points ({reason}); {customer_id} now has {after}.")
+    return text_reply(
+        f"{verb} {points} points ({reason}); {customer_id} now has {adjusted.after}."
+    )
 
 
 def _confirmed(action: str) -> Confirmed:

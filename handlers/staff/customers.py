@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.message import Customer, Reply
 from bot.runtime.context import Context
+from bot.staff import customers
 from handlers.staff.command import Command, Invocation, text_reply, words
 
 CONVERSATION_LINES = 8
@@ -65,14 +66,9 @@ async def _set_blocked(invocation: Invocation, ctx: Context, blocked: bool) -> l
     if customer is None:
         return text_reply(f"No customer {reference}.")
     word = "blocked" if blocked else "unblocked"
-    if customer.blocked == blocked:
+    if not customers.set_blocked(ctx.store, staff=invocation.staff, role=invocation.role,
+                                 customer=customer, blocked=blocked, now=ctx.now()):
         return text_reply(f"{customer.id} is already {word}.")
-    with ctx.store.transaction():
-        ctx.store.customers.set_blocked(customer.id, blocked)
-        invocation.audit(
-            ctx, "block" if blocked else "unblock", target=customer.id,
-            before={"blocked": customer.blocked}, after={"blocked": blocked},
-        )
     return text_reply(f"{customer.id} is now {word}.")
 
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.core.errors import UsageError
 from bot.core.language import ENGLISH, HANS, HANT
-from bot.core.message import Address, Reply
+from bot.core.message import Reply
 from bot.runtime.context import Context
+from bot.staff import broadcasts
 from handlers.staff.command import CONFIRM_TTL, Command, Invocation, text_reply
 
 PERIODS = {"today": "today", "今天": "today", "7d": "7d", "7天": "7d", "30d": "30d", "30天": "30d"}
@@ -100,57 +99,12 @@ def _retry(invocation: Invocation, ctx: Context, words: list[str]) -> list[Reply
                       f" {ctx.config.outbox.retry_hours:g} hours if need be.")
 
 
-@dataclass(slots=True)
-class Plan:
-    """Who a broadcast would reach now, and who it would skip."""
-
-    recipients: list[Address] = field(default_factory=list)
-    outside_window: int = 0
-    unreachable: int = 0
-    by_platform: Counter[str] = field(default_factory=Counter)
-
-
 def parse_segment(ctx: Context, segment: str) -> str:
     """"all" or "platform:<name>" of a platform this bot runs, else a UsageError."""
-    if segment.casefold() in ("all", "全部"):
-        return "all"
-    kind, _, name = segment.partition(":")
-    if kind.casefold() == "platform" and name in ctx.reach.platforms:
-        return f"platform:{name}"
-    raise UsageError
-
-
-def make_plan(ctx: Context, segment: str) -> Plan:
-    """Opted-in customers of the segment, each on their most recent open platform."""
-    plan = Plan()
-    now = ctx.now()
-    only = segment.removeprefix("platform:") if segment != "all" else None
-    for customer_id in ctx.store.broadcasts.audience():
-        identities = [
-            identity for identity in ctx.store.customers.reachable_identities(customer_id)
-            if identity.platform in ctx.reach.platforms
-            and (only is None or identity.platform == only)
-        ]
-        if not identities:
-            plan.unreachable += 1
-            continue
-        for identity in identities:
-            if ctx.reach.is_open(identity.platform, identity.user_id, now):
-                plan.recipients.append(Address(identity.platform, identity.user_id,
-                                               identity.user_id))
-                plan.by_platform[identity.platform] += 1
-                break
-        else:
-            plan.outside_window += 1
-    return plan
-
-
-def _describe(plan: Plan) -> str:
-    platforms = ", ".join(f"{name} {n}" for name, n in sorted(plan.by_platform.items()))
-    return (
-        f"{len(plan.recipients)} recipients ({platforms or 'none'}), {plan.outside_window}"
-        f" skipped outside the messaging window, {plan.unreachable} unreachable"
-    )
+    parsed = broadcasts.segment_of(ctx.reach, segment)
+    if parsed is None:
+        raise UsageError
+    return parsed
 
 
 async def broadcast(invocation: Invocation, ctx: Context) -> list[Reply]:
@@ -161,8 +115,8 @@ async def broadcast(invocation: Invocation, ctx: Context) -> list[Reply]:
     if not text.strip():
         raise UsageError
     segment = parse_segment(ctx, segment)
-    plan = make_plan(ctx, segment)
-    summary = _describe(plan)
+    plan = broadcasts.make_plan(ctx.store, ctx.reach, segment, ctx.now())
+    summary = broadcasts.describe(plan)
     code = ctx.store.staff.request_confirmation(
         staff=invocation.staff, action="broadcast", arguments={"segment": segment,
                                                                "text": text.strip()},
@@ -195,24 +149,18 @@ async def send_broadcast(
 ) -> list[Reply]:
     """Queue a confirmed broadcast through the outbox, re-checking every window now."""
     segment, text = str(arguments["segment"]), str(arguments["text"])
-    plan = make_plan(ctx, segment)
-    skipped = plan.outside_window + plan.unreachable
+    plan = broadcasts.make_plan(ctx.store, ctx.reach, segment, ctx.now())
     message = invocation.message
     # The pipeline keys addressed replies "<platform>:<message id>:to<n>": the outbox rows of
     # this broadcast share that prefix, which is how /broadcast status finds them.
     prefix = f"{message.platform}:{message.message_id}:to"
     with ctx.store.transaction():
-        broadcast_id = ctx.store.broadcasts.record(
-            staff=invocation.staff, segment=segment, text=text, queued=len(plan.recipients),
-            skipped=skipped, outbox_prefix=prefix, now=ctx.now(),
-        )
-        invocation.audit(
-            ctx, "broadcast", target=segment,
-            after={"id": broadcast_id, "text": text, "queued": len(plan.recipients),
-                   "skipped": skipped},
+        broadcast_id = broadcasts.record(
+            ctx.store, staff=invocation.staff, role=invocation.role, segment=segment, text=text,
+            plan=plan, outbox_prefix=prefix, now=ctx.now(),
         )
     report = text_reply(
-        f"Broadcast {broadcast_id} queued: {_describe(plan)}.",
+        f"Broadcast {broadcast_id} queued: {broadcasts.describe(plan)}.",
         f"Progress: /broadcast status {broadcast_id}",
     )
     return report + [Reply(text=text, to=address) for address in plan.recipients]

@@ -6,7 +6,7 @@ from bot.core.errors import UsageError
 from bot.core.message import Reply
 from bot.runtime.context import Context
 from bot.staff import handoff as handoffs
-from bot.staff.roles import allows
+from bot.staff import inbox
 from handlers.staff.command import Command, Invocation, text_reply
 
 
@@ -36,19 +36,15 @@ async def queue(invocation: Invocation, ctx: Context) -> list[Reply]:
 async def take(invocation: Invocation, ctx: Context) -> list[Reply]:
     """Claim a queued conversation: the agent gets the transcript, the customer is told."""
     number = _number(invocation.arguments)
-    closed = handoffs.expire_idle(ctx, invocation.message)
-    item = ctx.store.handoffs.get(number)
+    taken = inbox.take(ctx, number, invocation.staff, invocation.role, invocation.message)
+    item = taken.handoff
     if item is None:
-        return [*closed, *text_reply(f"No conversation #{number}.")]
-    if item.status == "claimed" and item.agent == invocation.staff:
-        return [*closed, *text_reply(f"You already hold #{number}.")]
-    claimed = item.status == "queued" and ctx.store.handoffs.claim(
-        number, invocation.staff, ctx.now()
-    )
-    if not claimed:
+        return [*taken.replies, *text_reply(f"No conversation #{number}.")]
+    if taken.step is inbox.Step.HELD:
+        return [*taken.replies, *text_reply(f"You already hold #{number}.")]
+    if taken.step is not inbox.Step.DONE:
         holder = f" by {item.agent}" if item.agent else ""
-        return [*closed, *text_reply(f"#{number} is {item.status}{holder}.")]
-    invocation.audit(ctx, "handoff.take", target=f"#{number}", after={"agent": invocation.staff})
+        return [*taken.replies, *text_reply(f"#{number} is {item.status}{holder}.")]
     held = len(ctx.store.handoffs.held_by(invocation.staff))
     how = "plain text or " if held == 1 else ""
     lines = [
@@ -56,12 +52,9 @@ async def take(invocation: Invocation, ctx: Context) -> list[Reply]:
         *handoffs.transcript(ctx, item.customer_id),
         f"Answer with {how}“#{number} your text”; /release {number} hands it back.",
     ]
-    joined = handoffs.customer_text(ctx, item, "handoff_joined")
-    return [
-        *closed,
-        *text_reply(*lines),
-        Reply(text=joined, to=handoffs.customer_address(item)),
-    ]
+    # The agent's own lines first, then the customer's "a person joined" (as before).
+    *closed, joined = taken.replies
+    return [*closed, *text_reply(*lines), joined]
 
 
 async def release(invocation: Invocation, ctx: Context) -> list[Reply]:
@@ -73,14 +66,14 @@ async def release(invocation: Invocation, ctx: Context) -> list[Reply]:
         if len(held) != 1:
             raise UsageError
         number = held[0].id
-    item = ctx.store.handoffs.get(number)
-    if item is None or item.status == "closed":
+    released = inbox.release(ctx, number, invocation.staff, invocation.role, invocation.message)
+    if released.step in (inbox.Step.MISSING, inbox.Step.CLOSED):
         return text_reply(f"#{number} is not open.")
-    if item.agent != invocation.staff and not allows(invocation.role, "admin"):
-        return text_reply(f"#{number} is held by {item.agent or 'nobody'}; only they release it.")
-    replies = handoffs.close(ctx, item, "released", invocation.message)
-    invocation.audit(ctx, "handoff.release", target=f"#{number}", before={"agent": item.agent})
-    return [*replies, *text_reply(f"#{number} released; the customer was asked to rate it.")]
+    if released.step is inbox.Step.NOT_YOURS:
+        holder = released.handoff.agent if released.handoff else None
+        return text_reply(f"#{number} is held by {holder or 'nobody'}; only they release it.")
+    done = f"#{number} released; the customer was asked to rate it."
+    return [*released.replies, *text_reply(done)]
 
 
 COMMANDS = (

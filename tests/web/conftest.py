@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -16,16 +15,9 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 from bot.app import Bot, build_bot
 from bot.config import Config
 from bot.server.app import create_app
+from tests.helpers.browser import CHROMIUM, FLAGS
 from tests.helpers.staff import STAFF
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# *.test names resolve to loopback inside the browser only: "shop.test" is another site than
-# the bot's 127.0.0.1, and "chat.test" is plain HTTP away from localhost (no secure context).
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--host-resolver-rules=MAP *.test 127.0.0.1",
-]
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True,
          "device_scale_factor": 2}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}

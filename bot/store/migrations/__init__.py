@@ -24,6 +24,8 @@ from bot.store.migrations import (
     m0011_delivery_leases,
     m0012_outbox_queues,
     m0030_web_chat,
+    m0040_console_sessions,
+    m0041_canned_replies,
 )
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,8 @@ MIGRATIONS: list[Migration] = [
         m0011_delivery_leases,
         m0012_outbox_queues,
         m0030_web_chat,
+        m0040_console_sessions,
+        m0041_canned_replies,
     )
 ]
 

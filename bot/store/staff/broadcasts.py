@@ -80,6 +80,16 @@ class Broadcasts:
             queued=row["queued"], skipped=row["skipped"], outbox_prefix=row["outbox_prefix"],
         )
 
+    def recent(self, limit: int = 20) -> list[Broadcast]:
+        """The latest broadcasts, newest first."""
+        return [
+            Broadcast(
+                id=row["id"], staff=row["staff"], segment=row["segment"], text=row["text"],
+                queued=row["queued"], skipped=row["skipped"], outbox_prefix=row["outbox_prefix"],
+            )
+            for row in self.db.query("SELECT * FROM broadcasts ORDER BY id DESC LIMIT ?", [limit])
+        ]
+
     def latest_id(self) -> int | None:
         """The id of the most recent broadcast."""
         value = self.db.scalar("SELECT max(id) FROM broadcasts")

@@ -27,7 +27,8 @@ class Handoff:
     rating: int | None
 
 
-def _handoff(row: dict[str, Any]) -> Handoff:
+def handoff_of_row(row: dict[str, Any]) -> Handoff:
+    """A handoff from its table row."""
     return Handoff(
         id=row["id"], customer_id=row["customer_id"], platform=row["platform"],
         chat_id=row["chat_id"], user_id=row["user_id"], status=row["status"],
@@ -50,7 +51,7 @@ class Handoffs:
             " ORDER BY id DESC LIMIT 1",
             [customer_id],
         )
-        return _handoff(row) if row else None
+        return handoff_of_row(row) if row else None
 
     def request(
         self, *, customer_id: str, platform: str, chat_id: str, user_id: str, now: datetime
@@ -72,7 +73,7 @@ class Handoffs:
     def get(self, handoff_id: int) -> Handoff | None:
         """One handoff by id."""
         row = self.db.one("SELECT * FROM handoffs WHERE id = ?", [handoff_id])
-        return _handoff(row) if row else None
+        return handoff_of_row(row) if row else None
 
     def claim(self, handoff_id: int, agent: str, now: datetime) -> bool:
         """Give a queued handoff to an agent; False if it is not queued any more."""
@@ -113,14 +114,14 @@ class Handoffs:
         rows = self.db.query(
             "SELECT * FROM handoffs WHERE agent = ? AND status = 'claimed' ORDER BY id", [agent]
         )
-        return [_handoff(row) for row in rows]
+        return [handoff_of_row(row) for row in rows]
 
     def waiting(self, limit: int = 20) -> list[Handoff]:
         """Queued and claimed handoffs, oldest first."""
         rows = self.db.query(
             "SELECT * FROM handoffs WHERE status != 'closed' ORDER BY id LIMIT ?", [limit]
         )
-        return [_handoff(row) for row in rows]
+        return [handoff_of_row(row) for row in rows]
 
     def position(self, handoff_id: int) -> int:
         """How many queued handoffs are ahead of this one, plus one."""

@@ -29,6 +29,17 @@ class AuditEntry:
     created_at: datetime
 
 
+def audit_entry(row: dict[str, Any]) -> AuditEntry:
+    """An audit row as read from its table (before/after decoded from JSON)."""
+    return AuditEntry(
+        id=row["id"], staff=row["staff"], role=row["role"], action=row["action"],
+        target=row["target"],
+        before=json.loads(row["before"]) if row["before"] is not None else None,
+        after=json.loads(row["after"]) if row["after"] is not None else None,
+        created_at=parse_iso(row["created_at"]),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Confirmation:
     """A change that waits for `/confirm <code>` from the staff member who asked for it."""
@@ -61,13 +72,7 @@ class StaffRecords:
     def recent_audit(self, limit: int = 10) -> list[AuditEntry]:
         """The latest audit rows, newest first."""
         return [
-            AuditEntry(
-                id=row["id"], staff=row["staff"], role=row["role"], action=row["action"],
-                target=row["target"],
-                before=json.loads(row["before"]) if row["before"] is not None else None,
-                after=json.loads(row["after"]) if row["after"] is not None else None,
-                created_at=parse_iso(row["created_at"]),
-            )
+            audit_entry(row)
             for row in self.db.query(
                 "SELECT * FROM staff_audit ORDER BY id DESC LIMIT ?", [limit]
             )

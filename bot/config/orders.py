@@ -31,7 +31,13 @@ class OrdersSettings:
     samples: str = "samples/orders.csv"
     number_pattern: str = r"(?<![A-Za-z0-9])(CL\d{8,12})(?!\d)"
     flow_minutes: float = 10.0
-    max_failures: int = 5
+    max_failures: int = 5  # wrong tries by one customer, then a pause
+    # One address (web visitors) tries for many orders: its customers are paused past this.
+    max_failures_per_source: int = 10
+    # Wrong tries for one order (by anyone), and over all orders: past these, only the full
+    # phone number or the email proves ownership (the owner knows it; a guesser does not).
+    max_failures_per_order: int = 5
+    max_failures_overall: int = 50
     failure_window_minutes: float = 60.0
     pause_minutes: float = 60.0
     recent_orders: int = 5
@@ -81,6 +87,15 @@ def read_orders(table: TableReader) -> OrdersSettings:
         number_pattern=pattern,
         flow_minutes=table.number("flow_minutes", defaults.flow_minutes, minimum=0.1),
         max_failures=table.integer("max_failures", defaults.max_failures, minimum=1),
+        max_failures_per_source=table.integer(
+            "max_failures_per_source", defaults.max_failures_per_source, minimum=1
+        ),
+        max_failures_per_order=table.integer(
+            "max_failures_per_order", defaults.max_failures_per_order, minimum=1
+        ),
+        max_failures_overall=table.integer(
+            "max_failures_overall", defaults.max_failures_overall, minimum=1
+        ),
         failure_window_minutes=table.number(
             "failure_window_minutes", defaults.failure_window_minutes, minimum=1
         ),

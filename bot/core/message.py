@@ -83,6 +83,9 @@ class Message:
     reply_to: str | None = None  # the platform id of the message this one answers
     source_id: str = ""  # the platform's own message id, when it differs from message_id
     edit_of: str | None = None  # for an edit: the source_id of the message it changes
+    # Where it came from when no platform vouches for the sender (a web visitor's address):
+    # limits against guessing count by this, which a browser cannot change for free.
+    origin: str = ""
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -84,8 +85,10 @@ def normalize_number(text: str) -> str:
 
 
 def phone_digits(text: str) -> str:
-    """Only the digits of a phone number."""
-    return "".join(character for character in text if character.isdigit())
+    """Only the digits of a phone number, as ASCII whatever digits it was typed in ("５６７８")."""
+    return "".join(
+        str(unicodedata.decimal(character)) for character in text if character.isdecimal()
+    )
 
 
 def same_phone(first: str, second: str) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from datetime import timedelta
+import unicodedata
+from datetime import datetime, timedelta
 
 from bot.config.orders import OrdersSettings
 from bot.core.clock import Clock
@@ -26,7 +27,7 @@ FLOW = "orders"
 
 def factor_matches(order: Order, factor: str) -> str | None:
     """How the answer proves ownership ('email', 'phone', 'phone-last4'), or None."""
-    given = factor.strip()
+    given = unicodedata.normalize("NFKC", factor).strip()
     if "@" in given:
         return "email" if order.email and given.casefold() == order.email.casefold() else None
     digits = phone_digits(given)
@@ -37,21 +38,48 @@ def factor_matches(order: Order, factor: str) -> str | None:
     return "phone" if same_phone(digits, order.phone) else None
 
 
+def is_partial_factor(factor: str) -> bool:
+    """Whether the answer is the last four digits of a phone (not a whole phone or email)."""
+    given = unicodedata.normalize("NFKC", factor)
+    return "@" not in given and len(phone_digits(given)) == 4
+
+
+def _since(settings: OrdersSettings, clock: Clock) -> datetime:
+    return clock.now() - timedelta(minutes=settings.failure_window_minutes)
+
+
 def record_failure(store: Store, settings: OrdersSettings, customer_id: str, number: str,
-                   clock: Clock) -> bool:
+                   clock: Clock, source: str = "") -> bool:
     """Count a failed try; True if the customer is now paused from lookups."""
     return store.orders.attempts.record_failure(
         customer_id, number, clock.now(), limit=settings.max_failures,
         window=timedelta(minutes=settings.failure_window_minutes),
-        pause=timedelta(minutes=settings.pause_minutes),
+        pause=timedelta(minutes=settings.pause_minutes), source=source,
     )
 
 
-def is_order_locked(store: Store, settings: OrdersSettings, number: str, clock: Clock) -> bool:
-    """Whether too many failed second factors for this order mean no factor is accepted now."""
-    return store.orders.attempts.is_order_locked(
-        number, clock.now(), limit=settings.max_failures,
-        window=timedelta(minutes=settings.failure_window_minutes),
+def is_source_paused(store: Store, settings: OrdersSettings, source: str, clock: Clock) -> bool:
+    """Whether one address failed so often that its visitors, old and new, are paused.
+
+    A web chat identity costs nothing to mint, so its own pause alone stops no one.
+    """
+    if not source:
+        return False
+    failures = store.orders.attempts.from_source(source, _since(settings, clock))
+    return failures >= settings.max_failures_per_source
+
+
+def needs_full_factor(store: Store, settings: OrdersSettings, number: str, clock: Clock) -> bool:
+    """Whether guessing at this order, or at orders in general, is under way.
+
+    Then only the whole phone number or the email proves ownership: ten thousand last-four
+    guesses spread over many addresses stay useless, and the owner still gets in.
+    """
+    since = _since(settings, clock)
+    attempts = store.orders.attempts
+    return (
+        attempts.for_order(number, since) >= settings.max_failures_per_order
+        or attempts.overall(since) >= settings.max_failures_overall
     )
 
 
@@ -119,6 +147,14 @@ class OrderService(Service):
         elif lookup.factor is None:
             # Whether the order exists stays hidden: everyone is asked for the second factor.
             replies = [Reply(text=text("order_ask_factor_later", number=lookup.order_number))]
+            self.store.states.open(
+                customer_id, FLOW, now, timedelta(minutes=self.settings.flow_minutes),
+                {"number": lookup.order_number, "step": "factor"},
+            )
+        elif is_partial_factor(lookup.factor) and needs_full_factor(
+            self.store, self.settings, lookup.order_number, self.clock
+        ):
+            replies = [Reply(text=text("order_ask_full_factor"))]
             self.store.states.open(
                 customer_id, FLOW, now, timedelta(minutes=self.settings.flow_minutes),
                 {"number": lookup.order_number, "step": "factor"},

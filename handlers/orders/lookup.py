@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
@@ -12,7 +13,15 @@ from bot.core.errors import SourceUnavailable
 from bot.core.message import Event, Message, MessageKind, Reply
 from bot.core.order import NUMBER, Order, normalize_number
 from bot.orders.reply import ANOTHER, answer, buttons, order_list
-from bot.orders.service import FLOW, OrderService, factor_matches, is_order_locked, record_failure
+from bot.orders.service import (
+    FLOW,
+    OrderService,
+    factor_matches,
+    is_partial_factor,
+    is_source_paused,
+    needs_full_factor,
+    record_failure,
+)
 from bot.orders.source import OrderSource, StoreSource
 from bot.runtime.context import Context
 from bot.runtime.router import Route
@@ -49,6 +58,11 @@ def find_number(text: str, ctx: Context) -> str | None:
     return normalize_number(found.group(1) if found.re.groups else found.group(0))
 
 
+def _typed(text: str) -> str:
+    # Full-width digits and letters (ＣＬ１２３…, ５６７８) as typed by Chinese keyboards.
+    return unicodedata.normalize("NFKC", text[:SEARCHED_CHARS]).strip()
+
+
 def _pressed(message: Message) -> str | None:
     if message.kind is MessageKind.BUTTON or message.event == Event.MENU_CLICK:
         return message.payload or ""
@@ -62,7 +76,7 @@ def match_flow(message: Message, ctx: Context) -> Intent | None:
     state = ctx.store.states.get(ctx.customer.id, ctx.now())
     if state is None or state.flow != FLOW:
         return None
-    text = message.text.strip()
+    text = _typed(message.text)
     if text.casefold().strip(_PUNCTUATION) in CANCEL_WORDS:
         return Intent("cancel")
     words = text.split()
@@ -90,7 +104,7 @@ def match(message: Message, ctx: Context) -> Intent | None:
         return Intent("list") if pressed == "orders.list" else None
     if message.kind not in READABLE:
         return None
-    text = message.text.strip()
+    text = _typed(message.text)
     words = text.split()
     command = words[0].split("@")[0].casefold() if words else ""
     if command in COMMANDS:
@@ -147,6 +161,9 @@ async def handle(message: Message, ctx: Context, intent: Intent) -> list[Reply]:
     if paused is not None:
         _close(ctx)
         return _paused_reply(ctx, math.ceil((paused - ctx.now()).total_seconds() / 60))
+    if is_source_paused(ctx.store, ctx.config.orders, message.origin, ctx.clock):
+        _close(ctx)
+        return _paused_reply(ctx, int(ctx.config.orders.failure_window_minutes))
     if intent.action == "list":
         return await _list(ctx)
     if intent.action == "bad_number":
@@ -155,10 +172,12 @@ async def handle(message: Message, ctx: Context, intent: Intent) -> list[Reply]:
     if intent.number is None:
         _open(ctx, "number")
         return [Reply(text=ctx.text("order_ask_number"))]
-    return await _lookup(ctx, intent.number, intent.factor)
+    return await _lookup(ctx, intent.number, intent.factor, message.origin)
 
 
-async def _lookup(ctx: Context, number: str, factor: str | None) -> list[Reply]:
+async def _lookup(
+    ctx: Context, number: str, factor: str | None, origin: str
+) -> list[Reply]:
     customer_id = ctx.customer.id
     try:
         order = await _source(ctx).get(number)
@@ -176,14 +195,18 @@ async def _lookup(ctx: Context, number: str, factor: str | None) -> list[Reply]:
         # Asked whether the order exists or not, so the question itself reveals nothing.
         _open(ctx, "factor", number)
         return [Reply(text=ctx.text("order_ask_factor"))]
+    if is_partial_factor(factor) and needs_full_factor(
+        ctx.store, ctx.config.orders, number, ctx.clock
+    ):
+        # Asked of known and unknown orders alike, and not counted: it reveals nothing.
+        _open(ctx, "factor", number)
+        return [Reply(text=ctx.text("order_ask_full_factor"))]
     how = factor_matches(order, factor) if order is not None else None
-    if how is not None and is_order_locked(ctx.store, ctx.config.orders, number, ctx.clock):
-        how = None  # under attack: even the right answer gets the same reply as a wrong one
     if order is not None and how is not None:
         ctx.store.orders.access.grant(customer_id, order.number, how, ctx.now())
         _close(ctx)
         return [answer(order, ctx.text, _with_handoff(ctx))]
-    if record_failure(ctx.store, ctx.config.orders, customer_id, number, ctx.clock):
+    if record_failure(ctx.store, ctx.config.orders, customer_id, number, ctx.clock, origin):
         _close(ctx)
         return _paused_reply(ctx, int(ctx.config.orders.pause_minutes))
     _open(ctx, "factor", number)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -117,13 +118,12 @@ class WebAdapter(LocalAdapter):
         self._visitor(request)
 
     def parse(self, request: InboundRequest) -> list[Message]:
-        """The one message of a chat request, from the session's visitor."""
-        return [
-            parse_chat(
-                request.body, self._visitor(request), self.max_text_chars, self.clock.now(),
-                self.public_url,
-            )
-        ]
+        """The one message of a chat request, from the session's visitor and address."""
+        message = parse_chat(
+            request.body, self._visitor(request), self.max_text_chars, self.clock.now(),
+            self.public_url,
+        )
+        return [replace(message, origin=request.remote)]
 
     def acknowledge(self, request: InboundRequest) -> WebhookAnswer:
         """An empty list of replies."""

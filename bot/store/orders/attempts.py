@@ -1,4 +1,5 @@
-"""Failed second factors: counted per customer and per order, and the pauses they cause."""
+"""Failed second factors: counted per customer, per source, per order and over all orders,
+and the pauses they cause."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ class LookupAttempts:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-
     def paused_until(self, customer_id: str, now: datetime) -> datetime | None:
         """When the customer's lookup pause ends, if they are paused now."""
         value = self.db.scalar(
@@ -27,14 +27,14 @@ class LookupAttempts:
 
     def record_failure(
         self, customer_id: str, number: str, now: datetime, *, limit: int, window: timedelta,
-        pause: timedelta,
+        pause: timedelta, source: str = "",
     ) -> bool:
         """Count one failed try; True if it pauses the customer."""
         with self.db.transaction():
             self.db.execute(
-                "INSERT INTO order_lookup_failures (customer_id, order_number, created_at)"
-                " VALUES (?, ?, ?)",
-                [customer_id, number, iso(now)],
+                "INSERT INTO order_lookup_failures (customer_id, order_number, created_at,"
+                " source) VALUES (?, ?, ?, ?)",
+                [customer_id, number, iso(now), source],
             )
             # Tries before the end of an earlier pause were already paid for.
             last_pause = self.db.scalar(
@@ -60,20 +60,28 @@ class LookupAttempts:
             )
             return True
 
-    def is_order_locked(
-        self, number: str, now: datetime, *, limit: int, window: timedelta
-    ) -> bool:
-        """Whether an order had `limit` failed second factors (from anyone) within `window`.
-
-        A per-customer pause alone is not enough: web chat ids are chosen by the browser, so
-        someone guessing the last four digits of a phone could simply change identity.
-        """
-        failures = self.db.scalar(
+    def for_order(self, number: str, since: datetime) -> int:
+        """Failed second factors for one order (from anyone) since a moment."""
+        return int(self.db.scalar(
             "SELECT count(*) FROM order_lookup_failures WHERE order_number = ?"
             " AND created_at >= ?",
-            [number, iso(now - window)],
-        )
-        return int(failures) >= limit
+            [number, iso(since)],
+        ))
+
+    def from_source(self, source: str, since: datetime) -> int:
+        """Failed second factors from one source (a web visitor's address) since a moment."""
+        if not source:
+            return 0
+        return int(self.db.scalar(
+            "SELECT count(*) FROM order_lookup_failures WHERE source = ? AND created_at >= ?",
+            [source, iso(since)],
+        ))
+
+    def overall(self, since: datetime) -> int:
+        """Failed second factors for all orders since a moment."""
+        return int(self.db.scalar(
+            "SELECT count(*) FROM order_lookup_failures WHERE created_at >= ?", [iso(since)]
+        ))
 
     def paused(self, now: datetime) -> list[dict[str, Any]]:
         """Customers paused from lookups right now (for operators)."""

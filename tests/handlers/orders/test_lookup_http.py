@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -118,6 +119,26 @@ async def test_second_factor_given_while_down_is_checked_on_recovery(
     assert "SF1402345678901" in answer
     [again] = await chat.say("CL2611180001")  # verified now: no second question
     assert "SF1402345678901" in again.text
+
+
+async def test_a_last_four_given_while_down_needs_the_whole_phone_under_guessing(
+    http_bot: Bot, shop: ShopApi
+) -> None:
+    chat = Chat(http_bot)
+    await chat.say("CL2611180001")
+    shop.mode = "error"
+    await chat.say("5678")
+    for attempt in range(5):  # meanwhile others guessed at the order
+        http_bot.store.orders.attempts.record_failure(
+            f"guesser-{attempt}", "CL2611180001", http_bot.clock.now(), limit=5,
+            window=timedelta(hours=1), pause=timedelta(hours=1),
+        )
+    shop.mode = "ok"
+    assert await service(http_bot).run_once() == 1
+    [asked] = sent_to(http_bot, chat)
+    assert "完整的下单手机号" in asked and "SF1402345678901" not in asked
+    [answer] = await chat.say("13812345678")
+    assert "SF1402345678901" in answer.text
 
 
 async def test_an_unverified_customer_is_asked_for_the_factor_on_recovery(

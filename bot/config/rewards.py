@@ -56,6 +56,9 @@ class RewardsSettings:
     referred_points: int = 100
     referral_step: str = "checkin"
     referral_daily_cap: int = 10
+    # A web chat identity is a random id any script can mint by the thousand: customers known
+    # only from the web chat earn no points (check-in, welcome gift) unless this is true.
+    web_points: bool = False
     telegram_bot_username: str = ""
     whatsapp_number: str = ""
     link_code_minutes: int = 10
@@ -143,6 +146,7 @@ def read_rewards(table: TableReader) -> RewardsSettings:
             table.problem("catalogue", "two rewards share a number")
     settings = RewardsSettings(
         enabled=table.boolean("enabled", defaults.enabled),
+        web_points=table.boolean("web_points", defaults.web_points),
         follow_bonus=table.integer("follow_bonus", defaults.follow_bonus, minimum=0),
         checkin_points=table.integer("checkin_points", defaults.checkin_points, minimum=0),
         streak_bonus=_read_streak(table),

@@ -10,6 +10,11 @@ from typing import Any
 
 from bot.core.clock import utc_now
 
+# The web chat's identities are ids a browser is handed for the asking: no platform vouches
+# for them, so what a scripted farmer could mint by the thousand (points, staff roles) is
+# not given to them.
+WEB_PLATFORM = "web"
+
 
 class MessageKind(StrEnum):
     """What a customer sent."""

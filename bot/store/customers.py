@@ -157,6 +157,13 @@ class Customers:
         )
         return Identity(row["platform"], row["user_id"]) if row else None
 
+    def has_identity_beyond(self, customer_id: str, platform: str) -> bool:
+        """Whether the customer has an identity on any platform other than this one."""
+        return self.db.one(
+            "SELECT 1 FROM identities WHERE customer_id = ? AND platform <> ? LIMIT 1",
+            [customer_id, platform],
+        ) is not None
+
     def count(self) -> int:
         """How many customers exist."""
         return int(self.db.scalar("SELECT count(*) FROM customers"))

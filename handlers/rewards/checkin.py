@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.message import Message, Reply
 from bot.runtime.context import Context
-from handlers.rewards.common import address_of, delivery_key, join
+from handlers.rewards.common import address_of, delivery_key, earns_points, join
 
 
 def milestone_text(ctx: Context, streak: int) -> str:
@@ -21,6 +21,8 @@ async def checkin(message: Message, ctx: Context) -> list[Reply]:
     loyalty = ctx.store.loyalty
     now = ctx.now()
     customer_id = ctx.customer.id
+    if not earns_points(ctx):
+        return [Reply(text=ctx.text("rewards_web_no_points"))]
     result = loyalty.checkins.check_in(customer_id, delivery_key(message, "day"), now)
     if not result.fresh:
         text = ctx.text(

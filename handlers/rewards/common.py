@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.config.rewards import TIERS
-from bot.core.message import Address, Message
+from bot.core.message import WEB_PLATFORM, Address, Message
 from bot.runtime.context import Context
 
 TIER_SEEN = "loyalty:tier:"
@@ -40,10 +40,17 @@ def tier_note(ctx: Context) -> str:
     )
 
 
+def earns_points(ctx: Context) -> bool:
+    """Whether the customer may earn points: known from an app, or web points allowed."""
+    return ctx.config.rewards.web_points or ctx.store.customers.has_identity_beyond(
+        ctx.customer.id, WEB_PLATFORM
+    )
+
+
 def follow_bonus_note(message: Message, ctx: Context) -> str:
     """Credit the once-ever welcome gift if the customer never had it; its note, else ''."""
     points = ctx.config.rewards.follow_bonus
-    if not points:
+    if not points or not earns_points(ctx):
         return ""
     granted = ctx.store.loyalty.award_once(
         ctx.customer.id, points, "follow_bonus", message.platform,

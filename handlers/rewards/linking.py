@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.core.message import Message, Reply
+from bot.core.message import WEB_PLATFORM, Message, Reply
 from bot.runtime.context import Context
 from bot.store.rewards.links import Linked
 
@@ -18,8 +18,14 @@ async def use_link_code(message: Message, ctx: Context, code: str) -> list[Reply
     """Merge this customer into the account that issued `code` (exactly once)."""
     loyalty = ctx.store.loyalty
     now = ctx.now()
-    outcome = loyalty.links.use(code, ctx.customer.id, now)
+    vouched = ctx.store.customers.has_identity_beyond(ctx.customer.id, WEB_PLATFORM)
+    outcome = loyalty.links.use(
+        code, ctx.customer.id, now, source=message.origin, vouched=vouched
+    )
     if outcome is Linked.MERGED:
         return [Reply(text=ctx.text("rewards_link_merged",
                                     balance=loyalty.balance(ctx.customer.id, now)))]
+    if outcome is Linked.LIMITED and not vouched:
+        # The way that always works: a code from here, typed in the app.
+        return [Reply(text=ctx.text("rewards_link_limited_web"))]
     return [Reply(text=ctx.text(f"rewards_link_{outcome.value}"))]

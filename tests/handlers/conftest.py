@@ -28,6 +28,9 @@ async def start_bot(
     started: list[Bot] = []
 
     async def start(**tables: Any) -> Bot:
+        # The chats here are web customers (tests.helpers.chat); these tests are about the
+        # programme's rules, so web points are on (tests/faults/test_farming.py: off).
+        tables["rewards"] = {"web_points": True, **tables.get("rewards", {})}
         instance = build_bot(make_config(**tables), clock=clock)
         await instance.start()
         started.append(instance)

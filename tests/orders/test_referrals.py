@@ -26,7 +26,7 @@ async def make_api(
 ) -> TestClient[Any, Any]:
     config = make_config(
         env={"ORDER_EVENTS_SECRET": SECRET}, orders={"events_secret_env": "ORDER_EVENTS_SECRET"},
-        rewards={"referral_step": step},
+        rewards={"referral_step": step, "web_points": True},
     )
     return await aiohttp_client(create_app(build_bot(config)))  # type: ignore[no-any-return]
 

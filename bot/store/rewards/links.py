@@ -8,11 +8,15 @@ from enum import StrEnum
 
 from bot.core.clock import iso
 from bot.store.database import Database
+from bot.store.merging import move_customer
 from bot.store.rewards.ledger import Ledger
 
 LINK_CODE_DIGITS = 6
-# Wrong codes allowed per account and in all, per window: a million codes cannot be tried.
+# Wrong codes allowed per window: per account, per address (web visitors) and in all, so a
+# million codes cannot be tried. The limit in all stops only senders no app vouches for
+# (fresh web ids cost nothing); app customers, each held to their own limit, link on.
 FAILURES_PER_CUSTOMER = 5
+FAILURES_PER_SOURCE = 10
 FAILURES_IN_ALL = 50
 FAILURE_WINDOW = timedelta(minutes=10)
 
@@ -77,14 +81,25 @@ class Links:
                 [iso(now), key],
             )
 
-    def use(self, code: str, customer_id: str, now: datetime) -> Linked:
-        """Merge the sender's account into the code owner's; a code works exactly once."""
+    def use(
+        self, code: str, customer_id: str, now: datetime, *, source: str = "",
+        vouched: bool = True,
+    ) -> Linked:
+        """Merge the sender's account into the code owner's; a code works exactly once.
+
+        `source` is where an unvouched sender came from (a web visitor's address); `vouched`
+        says whether an app vouches for the sender (a WeChat, Telegram, WhatsApp identity).
+        """
         code = code.strip()
-        counters = (f"link-failures:{customer_id}", "link-failures:all")
+        limits = {f"link-failures:{customer_id}": FAILURES_PER_CUSTOMER}
+        if source:
+            limits[f"link-failures:source:{source}"] = FAILURES_PER_SOURCE
+        if not vouched:
+            limits["link-failures:all"] = FAILURES_IN_ALL
+        # Every wrong code counts in all, whoever sent it.
+        counters = dict.fromkeys([*limits, "link-failures:all"])
         with self.db.transaction():
-            if self._count(counters[0], now) >= FAILURES_PER_CUSTOMER or (
-                self._count(counters[1], now) >= FAILURES_IN_ALL
-            ):
+            if any(self._count(key, now) >= limit for key, limit in limits.items()):
                 return Linked.LIMITED
             owner = self.db.scalar(
                 "SELECT customer_id FROM link_codes WHERE code = ? AND used_at IS NULL"
@@ -107,15 +122,7 @@ class Links:
             if cursor.rowcount != 1:
                 return Linked.UNKNOWN
             self.loyalty.merge(survivor, absorbed, now)
-            # The customer record itself follows: identities and the conversation history
-            # now belong to the survivor, so every later message resolves to one customer.
-            self.db.execute(
-                "UPDATE identities SET customer_id = ? WHERE customer_id = ?",
-                [survivor, absorbed],
-            )
-            self.db.execute(
-                "UPDATE conversation_log SET customer_id = ? WHERE customer_id = ?",
-                [survivor, absorbed],
-            )
-            self.db.execute("DELETE FROM conversation_state WHERE customer_id = ?", [absorbed])
+            # Everything else of the customer follows (identities, history, verified orders,
+            # phones …), so every later message resolves to one customer who lost nothing.
+            move_customer(self.db, survivor, absorbed)
         return Linked.MERGED

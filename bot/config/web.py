@@ -39,6 +39,13 @@ class WebSettings:
     max_upload_bytes: int = 5 * 1024 * 1024
     max_image_pixels: int = 40_000_000
     upload_types: tuple[str, ...] = UPLOAD_TYPES
+    # What one visitor and one address may send, and how many new sessions an address gets
+    # (a person types a few messages a minute; an office or a carrier's NAT shares addresses).
+    messages_per_minute: int = 30
+    message_burst: int = 10
+    address_messages_per_minute: int = 600
+    sessions_per_minute: int = 10
+    session_burst: int = 30
 
     def is_allowed(self, origin: str) -> bool:
         """Whether a page of `origin` (scheme://host[:port]) may embed the chat and call it."""
@@ -124,4 +131,15 @@ def read_web(table: TableReader) -> WebSettings:
             "max_image_pixels", defaults.max_image_pixels, minimum=10_000
         ),
         upload_types=types,
+        messages_per_minute=table.integer(
+            "messages_per_minute", defaults.messages_per_minute, minimum=1
+        ),
+        message_burst=table.integer("message_burst", defaults.message_burst, minimum=1),
+        address_messages_per_minute=table.integer(
+            "address_messages_per_minute", defaults.address_messages_per_minute, minimum=1
+        ),
+        sessions_per_minute=table.integer(
+            "sessions_per_minute", defaults.sessions_per_minute, minimum=1
+        ),
+        session_burst=table.integer("session_burst", defaults.session_burst, minimum=1),
     )

@@ -268,3 +268,29 @@ async def test_a_staff_reply_arrives_within_a_second(
     await answer.wait_for(timeout=1000)
     await page.screenshot(path=shot(tmp_path, "staff-reply"))
     await context.close()
+
+
+async def test_too_many_at_once_is_waited_out_and_sent_again(
+    live: Live, browser: Browser
+) -> None:
+    context, page = await new_page(browser, {})
+    await page.goto(live.url)
+    await page.locator(".greeting").wait_for()
+    refused: list[str] = []
+
+    async def once_too_many(route: Route) -> None:
+        if not refused:
+            refused.append(route.request.post_data or "")
+            await route.fulfill(
+                status=429, headers={"Retry-After": "1"}, content_type="application/json",
+                body='{"error": "too many messages at once", "retry_after": 1}',
+            )
+        else:
+            await route.continue_()
+
+    await page.route("**/api/chat", once_too_many)
+    await ask(page, "多久发货")
+    assert refused and await page.locator(".error").count() == 0
+    assert "16:00" in await page.locator(".line.bot").last.inner_text()
+    assert live.bot.store.deliveries.count() == 1
+    await context.close()

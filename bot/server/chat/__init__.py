@@ -6,11 +6,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.server.chat import api, cors, page, session, stream, uploads
+from bot.server.chat.limits import LIMITS_KEY, ChatLimits
 from bot.server.running import BOT_KEY
 
 
 def add_routes(app: web.Application) -> None:
     """Mount the web chat."""
+    app[LIMITS_KEY] = ChatLimits(app[BOT_KEY].config.web)
     app.middlewares.append(cors.cors)
     app.on_response_prepare.append(cors.add_cors_headers)
     app.router.add_get("/", page.chat_page)

@@ -10,6 +10,7 @@ from aiohttp import web
 from bot.core.errors import BodyTooLarge, InboundError
 from bot.core.message import MessageKind
 from bot.core.websession import upload_path
+from bot.server.chat.limits import LIMITS_KEY, too_many
 from bot.server.chat.session import visitor
 from bot.server.http import inbound, json_error, json_response, read_body
 from bot.server.running import BOT_KEY
@@ -36,6 +37,9 @@ async def chat(request: web.Request) -> web.Response:
         [message] = adapter.parse(request_data)
     except InboundError as error:
         return json_error(error.status, str(error))
+    wait = request.app[LIMITS_KEY].message(message.user_id, request_data.remote)
+    if wait:
+        return too_many(wait)
     photo = message.media if message.kind is MessageKind.IMAGE else None
     # The photo must be this visitor's own upload, and sent once (a retry is the same).
     if photo is not None and not bot.store.web.attach(

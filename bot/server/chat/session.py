@@ -16,6 +16,7 @@ from aiohttp import web
 from bot.core.clock import iso
 from bot.core.websession import COOKIE, PURPOSE, visitor_of
 from bot.server import http
+from bot.server.chat.limits import LIMITS_KEY, too_many
 from bot.server.http import json_error, json_response
 from bot.server.running import BOT_KEY
 
@@ -68,6 +69,9 @@ async def open_session(request: web.Request) -> web.Response:
     with bot.store.transaction():
         if known is not None and bot.store.web.renew(known, now):
             visitor_id = known
+        elif wait := request.app[LIMITS_KEY].session(address):
+            # New identities are what a farmer needs by the thousand; renewals cost nothing.
+            return too_many(wait, "too many new chat sessions from your address: wait a moment")
         else:
             # A signed token whose row is gone (a restored store) keeps its identity.
             visitor_id = bot.store.web.open_session(address, agent, mode, now, known).visitor_id

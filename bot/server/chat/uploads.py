@@ -9,8 +9,9 @@ from aiohttp import web
 from bot.core.errors import BodyTooLarge, PayloadError
 from bot.core.websession import upload_path
 from bot.server.chat.api import NO_SESSION
+from bot.server.chat.limits import LIMITS_KEY, too_many
 from bot.server.chat.photos import clean_photo
-from bot.server.chat.session import visitor
+from bot.server.chat.session import client_address, visitor
 from bot.server.http import json_error, json_response, read_body
 from bot.server.running import BOT_KEY
 
@@ -24,6 +25,9 @@ async def upload(request: web.Request) -> web.Response:
     visitor_id = visitor(request)
     if visitor_id is None:
         return json_error(401, NO_SESSION)
+    wait = request.app[LIMITS_KEY].message(visitor_id, client_address(request))
+    if wait:
+        return too_many(wait)
     declared = request.content_type
     if declared not in settings.upload_types:
         allowed = ", ".join(settings.upload_types)

@@ -315,14 +315,22 @@
     });
   }
 
-  // One call; a lost or refused session is opened again once (cookies off: tokens instead).
+  // One call; a lost or refused session is opened again once (cookies off: tokens instead);
+  // "too many at once" (429) is waited out and sent again, with the same message id.
   async function call(path, options) {
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt = 0, waits = 0; ; ) {
       const response = await fetch(path, Object.assign({credentials: "same-origin"}, options, {
         headers: headers(options && options.headers),
       }));
+      if (response.status === 429 && waits < 3) {
+        waits++;
+        const seconds = Math.min(Number(response.headers.get("Retry-After")) || 2, 10);
+        await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+        continue;
+      }
       if (response.status !== 401 || attempt >= 2) return response;
       if (attempt === 1 && mode === "cookie") mode = "token";
+      attempt++;
       await openSession();
     }
   }

@@ -1,4 +1,6 @@
-"""The live FAQ index: the store's FAQs in a matcher, refreshed whenever the store changes."""
+"""The live FAQ index: the store's FAQs in a matcher and its small talk in a recogniser,
+refreshed whenever the store changes, and what they make of one message (`read`).
+"""
 
 from __future__ import annotations
 
@@ -10,25 +12,48 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.config.knowledge_base import KnowledgeBaseSettings
-from bot.core.faq import Candidate, Faq
+from bot.core.faq import Candidate, Faq, Reading
 from bot.core.language import to_simplified
 from bot.core.normalize import normalize
 from bot.matching import FaqDocument, Matcher
 from bot.matching.semantic import SemanticMatcher
+from bot.matching.small_talk import SmallTalkEntry, SmallTalkRecognizer, units
 from bot.store.kb.faqs import KnowledgeBaseStore
 
 log = logging.getLogger(__name__)
 
 
-ANSWER, SUGGEST, FALLBACK = "answer", "did you mean", "fallback"
+ANSWER, SUGGEST, CLARIFY, FALLBACK = "answer", "did you mean", "clarify", "fallback"
+# A short message ("ok", "退款") is answered outright only when it is this close to a whole
+# phrasing or keyword of the FAQ (rapidfuzz ratio of the folded texts).
+NEARLY_EXACT = 0.8
+# Small talk that closes a topic: around an unclear question, it is the small talk that is
+# answered ("thanks for the quick delivery!"), not a "did you mean".
+CLOSING = ("thanks", "goodbye", "acknowledge", "praise", "laugh")
 # `prepare` ranks this many candidates, enough for any route's search (admin `kb test` shows 5).
 PREPARED_LIMIT = 10
 # Prepared questions kept: the messages being handled at once, with room to spare.
 PREPARED_TEXTS = 256
 
 
-def outcome_of(candidates: Sequence[Candidate], settings: KnowledgeBaseSettings) -> str:
-    """What the bot does with ranked candidates: answer, ask "did you mean", or fall back."""
+def outcome_of(
+    candidates: Sequence[Candidate], settings: KnowledgeBaseSettings, question: str | None = None
+) -> str:
+    """What the bot does with ranked candidates: answer, ask "did you mean", or fall back.
+
+    With the `question`, a short one (one or two words, up to three Chinese characters) is
+    answered only when it is nearly exactly a phrasing or keyword of the top FAQ; otherwise
+    the bot asks what the customer means ("clarify"), offering the candidates it has.
+    """
+    if question is not None and is_short(question):
+        top = candidates[0] if candidates else None
+        if (
+            top is not None
+            and top.score >= settings.suggest_threshold
+            and top.components.get("exact", 0.0) >= NEARLY_EXACT
+        ):
+            return ANSWER
+        return CLARIFY
     if not candidates or candidates[0].score < settings.suggest_threshold:
         return FALLBACK
     runner_up = candidates[1].score if len(candidates) > 1 else 0.0
@@ -39,6 +64,19 @@ def outcome_of(candidates: Sequence[Candidate], settings: KnowledgeBaseSettings)
     ):
         return ANSWER
     return SUGGEST
+
+
+def is_short(text: str) -> bool:
+    """One or two words, or up to three Chinese characters (two with a word beside them)."""
+    found = units(text)
+    chinese = sum(1 for unit in found if not unit.isascii() and unit.isalpha())
+    words = len(found) - chinese
+    return bool(found) and (chinese + words <= 2 or (words == 0 and chinese <= 3))
+
+
+def small_talk_of(faq: Faq) -> SmallTalkEntry:
+    """What the small-talk recogniser needs of a small-talk entry."""
+    return SmallTalkEntry(faq.id, faq.small_talk, faq.phrasings(), faq.negatives)
 
 
 def document_of(faq: Faq) -> FaqDocument:
@@ -54,24 +92,38 @@ def document_of(faq: Faq) -> FaqDocument:
 class FaqIndex:
     """FAQs by id plus a matcher over them; edits in any process show up on the next query.
 
+    Small-talk entries (`small_talk` set) are kept apart: a recogniser covers messages with
+    their phrasings, and a lexical matcher of their own catches longer small talk the FAQs
+    cannot answer; they never compete with FAQs for a question.
+
     With `semantic`, embedding runs in one worker thread: `prepare(text)`, awaited by the
-    pipeline before routing, brings the index up to date and searches there, and the routes'
-    synchronous `search` of that text returns the prepared result for as long as the index
-    stays as it was. The store is read on the caller's thread only (its connection belongs to
-    the event loop).
+    pipeline before routing, brings the index up to date and reads the text there, and the
+    routes' synchronous `read`/`search` of that text return the prepared result for as long
+    as the index stays as it was. The store is read on the caller's thread only (its
+    connection belongs to the event loop).
     """
 
-    def __init__(self, kb: KnowledgeBaseStore, *, semantic: bool = False) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBaseStore,
+        settings: KnowledgeBaseSettings | None = None,
+        *,
+        semantic: bool = False,
+        matcher: SemanticMatcher | None = None,
+    ) -> None:
         self.kb = kb
+        self.settings = settings or KnowledgeBaseSettings()
         self.faqs: dict[str, Faq] = {}
         self.matcher: Matcher | SemanticMatcher
         self._worker: ThreadPoolExecutor | None = None
-        if semantic:
-            self.matcher = SemanticMatcher()
+        if semantic or matcher is not None:
+            self.matcher = matcher or SemanticMatcher()
             # One thread: an embedding already uses every core, and edits apply in order.
             self._worker = ThreadPoolExecutor(1, thread_name_prefix="faq-semantic")
         else:
             self.matcher = Matcher()
+        self.small_talk = SmallTalkRecognizer()
+        self._small_talk_matcher = Matcher()
         self._negated: dict[str, set[str]] = {}  # normalised negative → ids of its FAQs
         self._version = -1
         self._sent_version = -1  # the newest version handed to the worker
@@ -79,7 +131,8 @@ class FaqIndex:
         self._lock = threading.Lock()
         # The last search: one message is often searched twice (FAQ route, then fallback).
         self._last: tuple[tuple[int, str, int], list[Candidate]] | None = None
-        self._prepared: OrderedDict[str, list[Candidate]] = OrderedDict()
+        self._last_reading: tuple[tuple[int, str], Reading] | None = None
+        self._prepared: OrderedDict[str, Reading] = OrderedDict()
 
     @property
     def semantic(self) -> bool:
@@ -100,9 +153,9 @@ class FaqIndex:
             self._apply(version, faqs)
 
     async def prepare(self, text: str = "") -> None:
-        """Refresh and search `text` off the event loop (semantic only; lexical is fast enough).
+        """Refresh and read `text` off the event loop (semantic only; lexical is fast enough).
 
-        The routes' `search(text)` then returns what was found here without embedding anything.
+        The routes' `read(text)` then returns what was found here without embedding anything.
         """
         if self._worker is None:
             return
@@ -114,11 +167,25 @@ class FaqIndex:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._worker, self._prepare, version, faqs, text)
 
+    def read(self, text: str) -> Reading:
+        """What a message's text holds: small talk, the question, the FAQs and the outcome."""
+        prepared = self._prepared.get(text)
+        if prepared is not None:
+            return prepared
+        self.refresh()
+        key = (self._version, text)
+        if self._last_reading is not None and self._last_reading[0] == key:
+            return self._last_reading[1]
+        with self._lock:
+            reading = self._read(text)
+        self._last_reading = (key, reading)
+        return reading
+
     def search(self, text: str, limit: int = 3) -> list[Candidate]:
         """The best FAQs for a question, best first; never an FAQ listing it as a negative."""
         prepared = self._prepared.get(text)
-        if prepared is not None and limit <= PREPARED_LIMIT:
-            return prepared[:limit]
+        if prepared is not None and prepared.question == text and limit <= PREPARED_LIMIT:
+            return list(prepared.candidates[:limit])
         self.refresh()
         key = (self._version, text, limit)
         if self._last is not None and self._last[0] == key:
@@ -129,7 +196,7 @@ class FaqIndex:
         return list(result)
 
     def get(self, faq_id: str) -> Faq | None:
-        """One enabled FAQ by id."""
+        """One enabled FAQ or small-talk entry by id."""
         if self._worker is None:
             self.refresh()  # with semantic matching, `prepare` keeps the FAQs current
         return self.faqs.get(faq_id)
@@ -140,7 +207,7 @@ class FaqIndex:
             self._worker.shutdown(wait=False, cancel_futures=True)
 
     def _prepare(self, version: int, faqs: list[Faq] | None, text: str) -> None:
-        """In the worker: apply the store's FAQs if they are new, then search `text`."""
+        """In the worker: apply the store's FAQs if they are new, then read `text`."""
         with self._lock:
             if faqs is not None:
                 try:
@@ -149,31 +216,71 @@ class FaqIndex:
                     self._sent_version = -1  # the next prepare hands the FAQs over again
                     raise
             if text.strip():
-                self._prepared[text] = self._search(text, PREPARED_LIMIT)
+                self._prepared[text] = self._read(text)
                 self._prepared.move_to_end(text)
                 while len(self._prepared) > PREPARED_TEXTS:
                     self._prepared.popitem(last=False)
 
     def _apply(self, version: int, faqs: list[Faq]) -> None:
-        """Make the matcher hold exactly `faqs`, touching only what changed (lock held)."""
+        """Make the matchers hold exactly `faqs`, touching only what changed (lock held)."""
         if version == self._version:
             return
         current = {faq.id: faq for faq in faqs}
-        for faq_id in set(self.faqs) - set(current):
-            self.matcher.remove(faq_id)
-        changed = [document_of(f) for faq_id, f in current.items() if self.faqs.get(faq_id) != f]
+        questions = {faq_id: faq for faq_id, faq in current.items() if not faq.small_talk}
+        for faq_id in set(self.faqs) - set(questions):
+            if not self.faqs[faq_id].small_talk:
+                self.matcher.remove(faq_id)
+        changed = [document_of(f) for faq_id, f in questions.items() if self.faqs.get(faq_id) != f]
         if isinstance(self.matcher, Matcher):
             for document in changed:
                 self.matcher.upsert(document)
         else:
             self.matcher.upsert_many(changed)
+        talk = [faq for faq in current.values() if faq.small_talk]
+        if talk != [faq for faq in self.faqs.values() if faq.small_talk]:
+            self.small_talk = SmallTalkRecognizer(small_talk_of(faq) for faq in talk)
+            self._small_talk_matcher = Matcher(document_of(faq) for faq in talk)
         negated: dict[str, set[str]] = {}
-        for faq in current.values():
+        for faq in questions.values():
             for text in faq.negatives:
                 negated.setdefault(normalize(to_simplified(text)), set()).add(faq.id)
         self.faqs, self._negated, self._version = current, negated, version
         self._prepared.clear()  # prepared results hold only for the index they came from
-        log.info("FAQ index at version %d with %d FAQs", version, len(current))
+        log.info(
+            "FAQ index at version %d with %d FAQs and %d small-talk entries", version,
+            len(questions), len(talk),
+        )
+
+    def _read(self, text: str) -> Reading:
+        """Read `text` with the index as it is (lock held)."""
+        found = self.small_talk.read(text)
+        if found.is_small_talk:
+            return Reading(
+                text, "", small_talk=found.entry, moves=found.categories, anywhere=found.anywhere
+            )
+        question = found.question if found.entries else text
+        candidates = self._search(question, PREPARED_LIMIT)
+        outcome = outcome_of(candidates, self.settings, question)
+        small_talk = None
+        closing = found.category in CLOSING
+        if found.entries and (
+            outcome in (CLARIFY, FALLBACK) or (outcome == SUGGEST and closing)
+        ):
+            # Small talk around something the FAQs cannot answer: answer the small talk.
+            small_talk = found.entry
+        elif outcome in (CLARIFY, FALLBACK):
+            small_talk = self._longer_small_talk(text)
+        return Reading(
+            text, question, tuple(candidates), outcome, small_talk, found.categories,
+            found.anywhere,
+        )
+
+    def _longer_small_talk(self, text: str) -> str | None:
+        """A small-talk entry that a message the FAQs cannot answer clearly resembles."""
+        ranked = self._small_talk_matcher.search(to_simplified(text), limit=2)
+        if not ranked or outcome_of(ranked, self.settings) != ANSWER:
+            return None
+        return ranked[0].faq_id
 
     def _search(self, text: str, limit: int) -> list[Candidate]:
         """Rank candidates for `text` with the index as it is (lock held)."""

@@ -8,7 +8,15 @@ from collections.abc import Mapping
 
 from bot.runtime.context import Action
 from bot.runtime.router import Route
-from handlers.conversation import context, fallback, reaction, small_talk, subscription, welcome
+from handlers.conversation import (
+    context,
+    fallback,
+    identity,
+    reaction,
+    small_talk,
+    subscription,
+    welcome,
+)
 from handlers.kb import commands as kb_commands
 from handlers.kb import faq, feedback, review
 from handlers.orders import lookup
@@ -31,6 +39,7 @@ COMMANDS = CommandTable(
 # short replies in context → events/commands → small talk → FAQ → fallback.
 ROUTES: tuple[Route, ...] = (
     staff_route(COMMANDS),
+    identity.ROUTE,
     handoff.ROUTE,
     small_talk.DISTRESS_ROUTE,
     lookup.FLOW_ROUTE,

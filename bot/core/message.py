@@ -41,6 +41,10 @@ class Event(StrEnum):
     BLOCKED = "blocked"
     UNBLOCKED = "unblocked"
     LOCATION_REPORT = "location_report"
+    # The customer's platform identity changed (WhatsApp: a new number); payload: the new id.
+    IDENTITY_CHANGED = "identity_changed"
+    # The customer deleted a message they sent; payload: its platform id. No reply.
+    MESSAGE_DELETED = "message_deleted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +87,11 @@ class Message:
     reply_to: str | None = None  # the platform id of the message this one answers
     source_id: str = ""  # the platform's own message id, when it differs from message_id
     edit_of: str | None = None  # for an edit: the source_id of the message it changes
+    # The language the platform says the sender uses (Telegram's language_code, a WhatsApp
+    # number's country): zh-Hans, zh-Hant, en or "" when it says nothing.
+    language: str = ""
+    # Parts of one customer turn sent as several messages (a Telegram album) share this id.
+    group_id: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property

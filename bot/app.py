@@ -124,7 +124,10 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
     seed_orders(config, store, clock)
     store.loyalty.configure(config.rewards, config.bot.zone, config.resolve, clock.now())
     texts = load_texts(config.resolve(config.knowledge_base.path))
-    faqs = FaqIndex(store.kb, config.knowledge_base, semantic=config.knowledge_base.semantic)
+    faqs = FaqIndex(
+        store.kb, config.knowledge_base, semantic=config.knowledge_base.semantic,
+        vectors=store.vectors, clock=clock,
+    )
     if not faqs.semantic:
         faqs.refresh()  # semantic: Bot.start builds the index off the event loop
     ports = AdapterPorts(kv=store.kv, inbound=store.customers, clock=clock)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from bot.config.knowledge_base import KnowledgeBaseSettings
+from bot.core.clock import Clock
 from bot.core.faq import Candidate, Faq, Reading
 from bot.core.language import to_simplified
 from bot.core.normalize import normalize
@@ -19,6 +20,7 @@ from bot.matching import FaqDocument, Matcher
 from bot.matching.semantic import SemanticMatcher
 from bot.matching.small_talk import SmallTalkEntry, SmallTalkRecognizer, units
 from bot.store.kb.faqs import KnowledgeBaseStore
+from bot.store.kb.vectors import PhrasingVectors
 
 log = logging.getLogger(__name__)
 
@@ -110,14 +112,20 @@ class FaqIndex:
         *,
         semantic: bool = False,
         matcher: SemanticMatcher | None = None,
+        vectors: PhrasingVectors | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.kb = kb
+        # Phrasing vectors kept in the store: a restart embeds only what changed since.
+        self.vectors = vectors
+        self.clock = clock or Clock()
         self.settings = settings or KnowledgeBaseSettings()
         self.faqs: dict[str, Faq] = {}
         self.matcher: Matcher | SemanticMatcher
         self._worker: ThreadPoolExecutor | None = None
         if semantic or matcher is not None:
-            self.matcher = matcher or SemanticMatcher()
+            # Not `matcher or …`: an empty matcher is falsy (it has a length).
+            self.matcher = matcher if matcher is not None else SemanticMatcher()
             # One thread: an embedding already uses every core, and edits apply in order.
             self._worker = ThreadPoolExecutor(1, thread_name_prefix="faq-semantic")
         else:
@@ -149,8 +157,10 @@ class FaqIndex:
         if version == self._version:
             return
         faqs = self.kb.all()
+        self._load_vectors(faqs)
         with self._lock:
             self._apply(version, faqs)
+        self._keep_vectors()
 
     async def prepare(self, text: str = "") -> None:
         """Refresh and read `text` off the event loop (semantic only; lexical is fast enough).
@@ -164,8 +174,11 @@ class FaqIndex:
         if version not in (self._version, self._sent_version):
             self._sent_version = version
             faqs = self.kb.all()
+            self._load_vectors(faqs)
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(self._worker, self._prepare, version, faqs, text)
+        if faqs is not None:
+            self._keep_vectors()
 
     def read(self, text: str) -> Reading:
         """What a message's text holds: small talk, the question, the FAQs and the outcome."""
@@ -205,6 +218,26 @@ class FaqIndex:
         """Stop the worker thread once its current job is done (semantic only)."""
         if self._worker is not None:
             self._worker.shutdown(wait=False, cancel_futures=True)
+
+    def _load_vectors(self, faqs: list[Faq]) -> None:
+        """Hand the encoder the stored vectors of texts it lacks (on the store's thread)."""
+        if self.vectors is None or not isinstance(self.matcher, SemanticMatcher):
+            return
+        encoder = self.matcher.encoder
+        questions = [faq for faq in faqs if not faq.small_talk]
+        texts = [text for faq in questions for text in (*faq.phrasings(), *faq.negatives)]
+        missing = encoder.missing(texts)
+        if missing:
+            taken = encoder.preload(self.vectors.get_many(encoder.name, missing))
+            log.info("%d of %d KB vectors loaded from the store", taken, len(missing))
+
+    def _keep_vectors(self) -> None:
+        """Store the vectors the model just made for KB texts (on the store's thread)."""
+        if self.vectors is None or not isinstance(self.matcher, SemanticMatcher):
+            return
+        made = self.matcher.encoder.take_new()
+        if made:
+            self.vectors.put_many(self.matcher.encoder.name, made, self.clock.now())
 
     def _prepare(self, version: int, faqs: list[Faq] | None, text: str) -> None:
         """In the worker: apply the store's FAQs if they are new, then read `text`."""

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from bot.core.faq import Reading
-from bot.core.language import ENGLISH, HANS, HANT
+from bot.core.language import ENGLISH, HANS, HANT, to_simplified
 from bot.core.message import Button, Message, MessageKind, Reply
 from bot.orders.service import FLOW as ORDER_FLOW
 from bot.runtime.context import Context
@@ -57,7 +57,7 @@ class Answer:
 
 
 def _ordinal(text: str) -> int | None:
-    folded = " ".join(text.casefold().strip(" .!?。！？").split())
+    folded = " ".join(to_simplified(text).casefold().strip(" .!?。！？").split())
     found = _CHINESE_ORDINAL.match(folded) or _ENGLISH_ORDINAL.match(folded)
     if found is None:
         return None

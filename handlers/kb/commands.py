@@ -79,6 +79,8 @@ async def kb_show(invocation: Invocation, ctx: Context) -> list[Reply]:
 def faq_lines(faq: Faq) -> list[str]:
     """An FAQ as staff read it: id, questions, answers, action and keywords."""
     lines = [f"{faq.id}" + ("" if faq.enabled else " (off)")]
+    if faq.small_talk:
+        lines.append(f"small talk: {faq.small_talk}")
     for language, questions in faq.questions.items():
         lines.append(f"questions [{language}]: " + " / ".join(questions))
     for language, answer in faq.answers.items():

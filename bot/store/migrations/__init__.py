@@ -19,6 +19,7 @@ from bot.store.migrations import (
     m0008_kb_tools,
     m0009_order_failure_index,
     m0010_order_event_times,
+    m0020_phrasing_vectors,
 )
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ MIGRATIONS: list[Migration] = [
         m0008_kb_tools,
         m0009_order_failure_index,
         m0010_order_event_times,
+        m0020_phrasing_vectors,
     )
 ]
 

@@ -131,7 +131,7 @@ class FaqIndex:
         else:
             self.matcher = Matcher()
         self.small_talk = SmallTalkRecognizer()
-        self._small_talk_matcher = Matcher()
+        self._small_talk_matcher: Matcher | SemanticMatcher = self._new_small_talk_matcher([])
         self._negated: dict[str, set[str]] = {}  # normalised negative → ids of its FAQs
         self._version = -1
         self._sent_version = -1  # the newest version handed to the worker
@@ -224,8 +224,7 @@ class FaqIndex:
         if self.vectors is None or not isinstance(self.matcher, SemanticMatcher):
             return
         encoder = self.matcher.encoder
-        questions = [faq for faq in faqs if not faq.small_talk]
-        texts = [text for faq in questions for text in (*faq.phrasings(), *faq.negatives)]
+        texts = [text for faq in faqs for text in (*faq.phrasings(), *faq.negatives)]
         missing = encoder.missing(texts)
         if missing:
             taken = encoder.preload(self.vectors.get_many(encoder.name, missing))
@@ -272,7 +271,7 @@ class FaqIndex:
         talk = [faq for faq in current.values() if faq.small_talk]
         if talk != [faq for faq in self.faqs.values() if faq.small_talk]:
             self.small_talk = SmallTalkRecognizer(small_talk_of(faq) for faq in talk)
-            self._small_talk_matcher = Matcher(document_of(faq) for faq in talk)
+            self._small_talk_matcher = self._new_small_talk_matcher(talk)
         negated: dict[str, set[str]] = {}
         for faq in questions.values():
             for text in faq.negatives:
@@ -283,6 +282,13 @@ class FaqIndex:
             "FAQ index at version %d with %d FAQs and %d small-talk entries", version,
             len(questions), len(talk),
         )
+
+    def _new_small_talk_matcher(self, talk: list[Faq]) -> Matcher | SemanticMatcher:
+        """Small talk ranked like FAQs are (by meaning too, sharing the FAQs' encoder)."""
+        documents = [document_of(faq) for faq in talk]
+        if isinstance(self.matcher, SemanticMatcher):
+            return SemanticMatcher(documents, encoder=self.matcher.encoder)
+        return Matcher(documents)
 
     def _read(self, text: str) -> Reading:
         """Read `text` with the index as it is (lock held)."""
@@ -303,17 +309,39 @@ class FaqIndex:
             small_talk = found.entry
         elif outcome in (CLARIFY, FALLBACK):
             small_talk = self._longer_small_talk(text)
+        elif candidates:
+            small_talk = self._closer_small_talk(text, candidates[0].score)
         return Reading(
             text, question, tuple(candidates), outcome, small_talk, found.categories,
             found.anywhere,
         )
 
     def _longer_small_talk(self, text: str) -> str | None:
-        """A small-talk entry that a message the FAQs cannot answer clearly resembles."""
-        ranked = self._small_talk_matcher.search(to_simplified(text), limit=2)
-        if not ranked or outcome_of(ranked, self.settings) != ANSWER:
+        """A small-talk entry that a message the FAQs cannot answer clearly resembles.
+
+        No FAQ is near, so the bar is the "did you mean" one: a remark this close to small
+        talk is better answered as such than with "sorry, I didn't understand". It must lead
+        the entries of every other kind by the answer margin.
+        """
+        ranked = self._small_talk_matcher.search(to_simplified(text), limit=4)
+        if not ranked or ranked[0].score < self.settings.suggest_threshold:
+            return None
+        kind = self.faqs[ranked[0].faq_id].small_talk
+        others = [c.score for c in ranked[1:] if self.faqs[c.faq_id].small_talk != kind]
+        if others and ranked[0].score - others[0] < self.settings.answer_margin:
             return None
         return ranked[0].faq_id
+
+    def _closer_small_talk(self, text: str, faq_score: float) -> str | None:
+        """A small-talk entry that a message resembles clearly more than it does any FAQ.
+
+        "It was good to talk to you today" is near "I want to talk to a person" by meaning;
+        it is nearer still to "nice talking to you", and that is what it is.
+        """
+        ranked = self._small_talk_matcher.search(to_simplified(text), limit=1)
+        if ranked and ranked[0].score >= faq_score + self.settings.answer_margin:
+            return ranked[0].faq_id
+        return None
 
     def _search(self, text: str, limit: int) -> list[Candidate]:
         """Rank candidates for `text` with the index as it is (lock held)."""

@@ -167,7 +167,8 @@ def report(messages: Sequence[Labelled], runs: dict[str, list[tuple[str, bool]]]
                 count = tally.total
                 cells.append(tally.row())
             print(f"| {group} | {count} | " + " | ".join(cells) + " |")
-    greetings = [i for i, m in enumerate(messages) if m.category in ("greeting", "thanks", "goodbye")]
+    closing = ("greeting", "thanks", "goodbye")
+    greetings = [i for i, m in enumerate(messages) if m.category in closing]
     print("\n## greetings, thanks and goodbyes met with \"didn't understand\"")
     for name, outcomes in runs.items():
         share = sum(outcomes[i][0] == "fallback" for i in greetings) / max(len(greetings), 1)

@@ -154,7 +154,8 @@ class Pipeline:
             language=(language or None) if not weak else None,
             # A new customer who has not written a word yet (a follow, /start) is greeted in
             # the language their platform reports (Telegram's language_code, a number's country).
-            default_language=language or message.language or self.config.bot.default_language,
+            default_language=(language if not weak else "") or message.language or language
+            or self.config.bot.default_language,
             inbound=message.kind is not MessageKind.EVENT
             or message.event not in (Event.UNFOLLOW, Event.BLOCKED),
         )

@@ -133,7 +133,7 @@ EXPECTED: dict[str, list[Message]] = {
     "message_reaction": [],
     # An album: two updates, one media_group_id (the pipeline answers the album once).
     "album_first_with_caption": [
-        telegram(830001030, MessageKind.IMAGE, text="盖碗裂了，这样能退吗",
+        telegram(830001030, MessageKind.IMAGE, text="盖碗裂了怎么办",
                  media=Media("AgACalbum1large"), source_id="5012345678:120",
                  group_id="5012345678:13912345678901234", **LIN)
     ],

@@ -177,12 +177,12 @@ def semantic_ranker(documents: Sequence[FaqDocument]) -> Ranker:
     # that the build time printed is the real one (unless --vectors keeps them on purpose).
     encoder = Encoder(load_model())
     store = open_store(VECTORS) if VECTORS is not None else None
+    keys = encoder.keys([t for d in documents for t in (*d.phrasings, *d.negatives)])
     if store is not None:
-        texts = [t for d in documents for t in (*d.phrasings, *d.negatives)]
-        encoder.preload(store.vectors.get_many(encoder.name, encoder.missing(texts)))
+        encoder.preload(store.vectors.get_many(encoder.name, keys))
     matcher = SemanticMatcher(documents, encoder=encoder)
     if store is not None:
-        store.vectors.put_many(encoder.name, encoder.take_new(), utc_now())
+        store.vectors.put_many(encoder.name, encoder.export(keys), utc_now())
         store.close()
 
     def rank(text: str) -> list[tuple[str, float]]:

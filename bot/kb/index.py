@@ -118,6 +118,7 @@ class FaqIndex:
         self.kb = kb
         # Phrasing vectors kept in the store: a restart embeds only what changed since.
         self.vectors = vectors
+        self._unstored: list[str] = []  # KB texts (as the model reads them) without a vector
         self.clock = clock or Clock()
         self.settings = settings or KnowledgeBaseSettings()
         self.faqs: dict[str, Faq] = {}
@@ -220,23 +221,27 @@ class FaqIndex:
             self._worker.shutdown(wait=False, cancel_futures=True)
 
     def _load_vectors(self, faqs: list[Faq]) -> None:
-        """Hand the encoder the stored vectors of texts it lacks (on the store's thread)."""
+        """Hand the encoder the stored vectors of texts it lacks, and note the texts the store
+        lacks (on the store's thread)."""
         if self.vectors is None or not isinstance(self.matcher, SemanticMatcher):
             return
         encoder = self.matcher.encoder
-        texts = [text for faq in faqs for text in (*faq.phrasings(), *faq.negatives)]
-        missing = encoder.missing(texts)
-        if missing:
-            taken = encoder.preload(self.vectors.get_many(encoder.name, missing))
-            log.info("%d of %d KB vectors loaded from the store", taken, len(missing))
+        keys = encoder.keys([text for faq in faqs for text in (*faq.phrasings(), *faq.negatives)])
+        stored = self.vectors.have(encoder.name, keys)
+        wanted = [key for key in encoder.missing(keys) if key in stored]
+        if wanted:
+            taken = encoder.preload(self.vectors.get_many(encoder.name, wanted))
+            log.info("%d KB vectors read from the store", taken)
+        self._unstored = [key for key in keys if key not in stored]
 
     def _keep_vectors(self) -> None:
-        """Store the vectors the model just made for KB texts (on the store's thread)."""
+        """Store the vectors of KB texts the store had none of (on the store's thread)."""
         if self.vectors is None or not isinstance(self.matcher, SemanticMatcher):
             return
-        made = self.matcher.encoder.take_new()
-        if made:
+        if self._unstored:
+            made = self.matcher.encoder.export(self._unstored)
             self.vectors.put_many(self.matcher.encoder.name, made, self.clock.now())
+            self._unstored = []
 
     def _prepare(self, version: int, faqs: list[Faq] | None, text: str) -> None:
         """In the worker: apply the store's FAQs if they are new, then read `text`."""

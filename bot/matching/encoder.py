@@ -83,15 +83,16 @@ class Encoder:
         self.name = name or model_name()
         self._cache: OrderedDict[str, Vectors] = OrderedDict()
         self._cache_size = cache_size
-        # Vectors the model made since `take_new` was last called, for the store to keep.
-        self._new: dict[str, Vectors] = {}
         # One embedding at a time: the engine already spreads one call over every core.
         self._lock = threading.Lock()
         self.embedded = 0  # texts the model has embedded (the rest came from a cache)
 
-    def missing(self, texts: Sequence[str]) -> list[str]:
-        """The model texts of `texts` that would have to be embedded now."""
-        keys = dict.fromkeys(model_text(text) for text in texts)
+    def keys(self, texts: Sequence[str]) -> list[str]:
+        """The distinct model texts of `texts` (what vectors are stored under)."""
+        return list(dict.fromkeys(model_text(text) for text in texts))
+
+    def missing(self, keys: Sequence[str]) -> list[str]:
+        """The model texts among `keys` that this encoder has no vector for."""
         with self._lock:
             return [key for key in keys if key not in self._cache]
 
@@ -110,18 +111,16 @@ class Encoder:
             self._trim()
         return taken
 
-    def take_new(self) -> dict[str, bytes]:
-        """The vectors the model made for kept texts since the last call, as float32 bytes."""
+    def export(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """The vectors this encoder has of those model texts, as float32 bytes for the store."""
         with self._lock:
-            new, self._new = self._new, {}
-        return {key: np.asarray(vector, dtype=np.float32).tobytes() for key, vector in new.items()}
+            return {
+                key: np.asarray(self._cache[key], dtype=np.float32).tobytes()
+                for key in keys if key in self._cache
+            }
 
-    def encode(self, texts: Sequence[str], *, keep: bool = False) -> Vectors:
-        """One L2-normalised row per text, in order; texts seen before cost nothing.
-
-        With `keep`, the vectors made are also handed out by `take_new` (KB texts, for the
-        store); questions are not kept.
-        """
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """One L2-normalised row per text, in order; texts seen before cost nothing."""
         keys = [model_text(text) for text in texts]
         with self._lock:
             missing = [key for key in dict.fromkeys(keys) if key not in self._cache]
@@ -129,8 +128,6 @@ class Encoder:
             if missing:
                 made = dict(zip(missing, self._model.query(missing), strict=True))
                 self.embedded += len(missing)
-                if keep:
-                    self._new.update(made)
             rows = []
             for key in keys:
                 vector = made.get(key)

@@ -90,7 +90,7 @@ class SemanticMatcher:
         """Add or replace FAQs, embedding every new text in one batch."""
         documents = list(documents)
         texts = [_texts(d.phrasings) + _texts(d.negatives) for d in documents]
-        vectors = self._encoder.encode([t for group in texts for t in group], keep=True)
+        vectors = self._encoder.encode([t for group in texts for t in group])
         start = 0
         for document, group in zip(documents, texts, strict=True):
             self.upsert(document, vectors[start:start + len(group)])
@@ -108,7 +108,7 @@ class SemanticMatcher:
             return
         negatives = _texts(document.negatives)
         if vectors is None:
-            vectors = self._encoder.encode(phrasings + negatives, keep=True)
+            vectors = self._encoder.encode(phrasings + negatives)
         own = vectors[: len(phrasings)]
         number = self._free_numbers.pop() if self._free_numbers else len(self._ids)
         if number == len(self._ids):

@@ -32,6 +32,21 @@ class PhrasingVectors:
                 found[row["text"]] = bytes(row["vector"])
         return found
 
+    def have(self, model: str, texts: Iterable[str]) -> set[str]:
+        """Which of the texts have a stored vector (without reading the vectors)."""
+        wanted = list(dict.fromkeys(texts))
+        found: set[str] = set()
+        for start in range(0, len(wanted), BATCH):
+            chunk = wanted[start:start + BATCH]
+            marks = ", ".join("?" for _ in chunk)
+            found.update(
+                row["text"] for row in self.db.query(
+                    f"SELECT text FROM kb_vectors WHERE model = ? AND text IN ({marks})",
+                    [model, *chunk],
+                )
+            )
+        return found
+
     def put_many(self, model: str, vectors: Mapping[str, bytes], now: datetime) -> int:
         """Store vectors (existing ones are kept as they are); returns how many were new."""
         added = 0

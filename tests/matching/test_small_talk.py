@@ -35,7 +35,8 @@ def test_the_reply_answers_the_move_that_matters_most() -> None:
 
 @pytest.mark.parametrize(
     ("text", "question"),
-    [("你好，请问多久发货呀谢谢", "多久发货呀"), ("hi, do you ship to Canada? thanks", "do you ship to canada"),
+    [("你好，请问多久发货呀谢谢", "多久发货呀"),
+     ("hi, do you ship to Canada? thanks", "do you ship to canada"),
      ("你好你们几点开门", "几点开门"), ("where is my order", "where is my order")],
 )
 def test_a_question_wrapped_in_small_talk_keeps_the_question(text: str, question: str) -> None:

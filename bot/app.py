@@ -97,12 +97,26 @@ class Bot:
         self.store.close()
 
 
+SMALL_TALK_SEEDED = "kb_seed:small_talk"
+
+
 def seed_knowledge_base(config: Config, store: Store, clock: Clock) -> int:
-    """Fill an empty store's knowledge base from the configured folder."""
+    """Fill an empty store's knowledge base from the configured folder.
+
+    A store seeded before small talk existed gets the default small-talk entries once.
+    """
     folder = config.resolve(config.knowledge_base.path)
     if store.kb.count():
-        return 0
+        if store.kv.get(SMALL_TALK_SEEDED) is not None:
+            return 0
+        talk = [faq for faq in load_faqs(folder) if faq.small_talk]
+        added = store.kb.add_missing(talk, clock.now())
+        store.kv.set(SMALL_TALK_SEEDED, str(added), clock.now())
+        if added:
+            log.info("added %d small-talk entries from %s", added, folder)
+        return added
     added = store.kb.seed(load_faqs(folder), clock.now())
+    store.kv.set(SMALL_TALK_SEEDED, "seed", clock.now())
     log.info("seeded the knowledge base with %d FAQs from %s", added, folder)
     return added
 
@@ -132,7 +146,10 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
     seed_orders(config, store, clock)
     store.loyalty.configure(config.rewards, config.bot.zone, config.resolve, clock.now())
     texts = load_texts(config.resolve(config.knowledge_base.path))
-    faqs = FaqIndex(store.kb, semantic=config.knowledge_base.semantic)
+    faqs = FaqIndex(
+        store.kb, config.knowledge_base, semantic=config.knowledge_base.semantic,
+        vectors=store.vectors, clock=clock,
+    )
     if not faqs.semantic:
         faqs.refresh()  # semantic: Bot.start builds the index off the event loop
     ports = AdapterPorts(kv=store.kv, inbound=store.customers, clock=clock)

@@ -8,7 +8,15 @@ from collections.abc import Mapping
 
 from bot.runtime.context import Action
 from bot.runtime.router import Route
-from handlers.conversation import fallback, reaction, subscription, welcome
+from handlers.conversation import (
+    context,
+    fallback,
+    identity,
+    reaction,
+    small_talk,
+    subscription,
+    welcome,
+)
 from handlers.kb import commands as kb_commands
 from handlers.kb import faq, feedback, review
 from handlers.orders import lookup
@@ -27,18 +35,23 @@ COMMANDS = CommandTable(
     {**ops.CONFIRMED, **rewards_commands.CONFIRMED},
 )
 
-# Dispatch order (docs/architecture.md): staff commands → handoff → open flow →
-# events/commands → FAQ → fallback.
+# Dispatch order (docs/architecture.md): staff commands → handoff → distress → open flow →
+# short replies in context → events/commands → small talk → FAQ → fallback.
 ROUTES: tuple[Route, ...] = (
     staff_route(COMMANDS),
+    identity.ROUTE,
     handoff.ROUTE,
+    small_talk.DISTRESS_ROUTE,
     lookup.FLOW_ROUTE,
+    context.ROUTE,
     rewards.ROUTE,
     welcome.ROUTE,
     subscription.ROUTE,
     reaction.ROUTE,
     feedback.ROUTE,
     lookup.ROUTE,
+    small_talk.COMPLAINT_ROUTE,
+    small_talk.ROUTE,
     faq.ROUTE,
     fallback.ROUTE,
 )

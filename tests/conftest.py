@@ -43,7 +43,8 @@ def make_config(tmp_path: Path) -> Callable[..., Config]:
     def make(env: dict[str, str] | None = None, **tables: Any) -> Config:
         data: dict[str, Any] = {
             "store": {"path": str(tmp_path / "brandbot.db")},
-            "knowledge_base": {"path": str(ROOT / "knowledge_base")},
+            # Lexical unless a test asks for more: `semantic = "auto"` would follow the venv.
+            "knowledge_base": {"path": str(ROOT / "knowledge_base"), "semantic": False},
             "outbox": {"base_delay_seconds": 0.01, "max_delay_seconds": 0.2,
                        "poll_interval_seconds": 0.02, "timeout_seconds": 2.0},
         }

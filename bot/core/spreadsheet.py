@@ -33,13 +33,18 @@ _CSV_ERRORS = {  # the endings of the csv module's messages, in words for staff
 def guard_cell(text: str) -> str:
     """`text` as a cell that no spreadsheet runs as a formula."""
     # Apostrophes already in front get one more, so that unguard_cell is the exact inverse.
-    return GUARD + text if text.lstrip(GUARD).startswith(FORMULA_STARTS) else text
+    return GUARD + text if _needs_guard(text.lstrip(GUARD)) else text
 
 
 def unguard_cell(text: str) -> str:
     """The text that guard_cell turned into this cell."""
     rest = text.lstrip(GUARD)
-    return text[1:] if rest != text and rest.startswith(FORMULA_STARTS) else text
+    return text[1:] if rest != text and _needs_guard(rest) else text
+
+
+def _needs_guard(text: str) -> bool:
+    # A text that reads like a formula's error value ("Err:502") would be refused on import.
+    return text.startswith(FORMULA_STARTS) or text in ERROR_VALUES
 
 
 def dump_rows(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -170,8 +175,9 @@ def _row(cells: list[str], header: list[str]) -> dict[str, str] | str | None:
             f"{len(cells)} cells but {named} named columns"
             " (a delimiter inside an unquoted cell? put the cell in quotes)"
         )
-    for column, value in pairs:
-        if value in ERROR_VALUES:
+    for column, cell in zip(header, cells, strict=False):
+        value = cell.strip()
+        if value in ERROR_VALUES:  # as typed: "'Err:502" is the text, "Err:502" the error
             return (
                 f"{column} is {value}, a spreadsheet formula error; type the text"
                 " again with an apostrophe (') in front"

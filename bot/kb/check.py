@@ -62,8 +62,8 @@ class Report:
 
 
 def key_of(text: str) -> str:
-    """The form in which two phrasings count as the same."""
-    return normalize(to_simplified(text))
+    """The form in which two phrasings count as the same (an emoji phrasing is itself)."""
+    return normalize(to_simplified(text)) or text.strip()
 
 
 def check(faqs: Sequence[Faq], *, captured: bool = True, min_score: float = 0.0) -> Report:
@@ -93,7 +93,9 @@ def check(faqs: Sequence[Faq], *, captured: bool = True, min_score: float = 0.0)
         if len(holders) > 1:
             report.errors.append(f"phrasing {key!r} is in several FAQs: {', '.join(holders)}")
     if captured:
-        report.captured = find_captured(live, min_score=min_score)
+        # Small talk is found by whole phrasings, not ranked against FAQs: nothing to capture.
+        questions = [faq for faq in live if not faq.small_talk]
+        report.captured = find_captured(questions, min_score=min_score)
     return report
 
 

@@ -11,7 +11,8 @@ from bot.core.spreadsheet import dump_rows, read_sheet
 COLUMNS = ("faq_id", "kind", "language", "text", "target")
 REQUIRED = COLUMNS[:4]  # target only matters to button and link rows
 KINDS = (
-    "action", "enabled", "tag", "keyword", "negative", "question", "answer", "button", "link"
+    "action", "small_talk", "enabled", "tag", "keyword", "negative", "question", "answer",
+    "button", "link",
 )
 _LIST_KINDS = {"tag": "tags", "keyword": "keywords", "negative": "negatives"}
 _LANGUAGE_KINDS = ("question", "answer", "button")
@@ -27,6 +28,8 @@ def _rows(faq: Faq) -> list[tuple[str, str, str, str, str]]:
     rows = []
     if faq.action:
         rows.append((faq.id, "action", "", faq.action, ""))
+    if faq.small_talk:
+        rows.append((faq.id, "small_talk", "", faq.small_talk, ""))
     if not faq.enabled:
         rows.append((faq.id, "enabled", "", "false", ""))
     for kind, key in _LIST_KINDS.items():
@@ -107,8 +110,8 @@ def _add(entry: dict[str, Any], kind: str, language: str, value: str, target: st
         if language in answers:
             return f"a second {language} answer for {entry['id']}"
         answers[language] = value
-    elif kind == "action":
-        entry["action"] = value
+    elif kind in ("action", "small_talk"):
+        entry[kind] = value
     elif kind == "enabled":
         if value.casefold() not in ("true", "false", "yes", "no"):
             return "enabled must be true or false"

@@ -51,6 +51,8 @@ def dump_faq(faq: Faq) -> str:
     lines = ["[[faq]]", f"id = {quote(faq.id)}"]
     if faq.action:
         lines.append(f"action = {quote(faq.action)}")
+    if faq.small_talk:
+        lines.append(f"small_talk = {quote(faq.small_talk)}")
     for key in ("tags", "keywords", "negatives"):
         values: tuple[str, ...] = getattr(faq, key)
         if values:

@@ -201,6 +201,9 @@ class Matcher:
         if negative >= weights.negative_drop and negative > fuzzy:
             return None
         keyword = 1.0 if any(_has_keyword(padded, k) for k in entry.keywords) else 0.0
+        # How nearly the whole question is one phrasing or keyword: short messages are answered
+        # only when this is high ("运费" is a keyword; "ok" is nobody's phrasing).
+        exact = max((fuzz.ratio(text, k) / 100.0 for k in entry.keywords), default=0.0)
         # A query that is one of the FAQ's phrasings is as typical of it as it gets, so an exact
         # match still scores 1.0 however varied the other phrasings are.
         centroid = 1.0 if fuzzy == 1.0 else self._centroids.cosine(faq_id, *centroid_query)
@@ -211,6 +214,7 @@ class Matcher:
             "keyword": keyword,
             "centroid": centroid,
             "negative": negative,
+            "exact": max(fuzzy, exact),
         }
         score = (
             weights.phrasing * components["phrasing"]

@@ -48,6 +48,11 @@ class VectorRows:
         scores[~self._used[: self._end]] = -np.inf
         return scores
 
+    def cosines_of(self, rows: Rows, vector: Vectors) -> NDArray[np.float32]:
+        """The cosine of a unit `vector` with some rows only."""
+        scores: NDArray[np.float32] = self._matrix[rows] @ vector
+        return scores
+
     def best(self, scores: NDArray[np.float32], owners: int) -> NDArray[np.float32]:
         """Each owner's highest score among its rows (-inf without rows), for owners 0..n-1."""
         best = np.full(owners, -np.inf, dtype=np.float32)

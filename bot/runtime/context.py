@@ -10,7 +10,7 @@ from typing import Any, Protocol, TypeVar
 from bot.config import Config
 from bot.core.adapter import Platform
 from bot.core.clock import Clock
-from bot.core.faq import Candidate, Faq
+from bot.core.faq import Candidate, Faq, Reading
 from bot.core.message import Customer, Message, Reply
 from bot.core.texts import Texts
 from bot.store import Store
@@ -25,6 +25,10 @@ class FaqSearch(Protocol):
 
     async def prepare(self, text: str = "") -> None:
         """Do the slow part of searching `text` off the event loop (semantic matching)."""
+        ...
+
+    def read(self, text: str) -> Reading:
+        """What a message's text holds: small talk, its question, the FAQs and the outcome."""
         ...
 
     def search(self, text: str, limit: int = 3) -> list[Candidate]:

@@ -14,7 +14,7 @@ from bot.config import Config
 from bot.core.adapter import Platform, WebhookAnswer
 from bot.core.clock import Clock, iso
 from bot.core.errors import StoreBusy
-from bot.core.language import detect_language
+from bot.core.language import ENGLISH, detect_language
 from bot.core.message import Customer, Event, Message, MessageKind, Reply
 from bot.core.texts import Texts
 from bot.runtime.context import Action, Context, FaqSearch
@@ -28,6 +28,8 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(seconds=15)
 # A platform's retry this soon after the first delivery is answered passively again.
 REPEAT_WINDOW = timedelta(minutes=5)
+# How long the parts of one album (a Telegram media group) are remembered as answered.
+ALBUM_TTL = timedelta(days=1)
 
 
 class Ticket:
@@ -209,9 +211,16 @@ class Pipeline:
     async def _handle(self, message: Message, ticket: Ticket) -> Handled:
         now = self.clock.now()
         language = detect_language(message.text, "") if message.text else ""
+        # "ok", "hi", "thx" are typed in every language: they start a new customer in English
+        # but do not switch a Chinese-speaking one to it.
+        weak = language == ENGLISH and len(message.text.strip()) <= 4
         customer = self.store.customers.resolve(
             message.platform, message.user_id, now, display_name=message.display_name,
-            language=language or None, default_language=self.config.bot.default_language,
+            language=(language or None) if not weak else None,
+            # A new customer who has not written a word yet (a follow, /start) is greeted in
+            # the language their platform reports (Telegram's language_code, a number's country).
+            default_language=(language if not weak else "") or message.language or language
+            or self.config.bot.default_language,
             inbound=message.kind is not MessageKind.EVENT
             or message.event not in (Event.UNFOLLOW, Event.BLOCKED),
         )
@@ -219,7 +228,7 @@ class Pipeline:
             # The customer blocked us on this platform: nothing more can reach them there
             # (UNBLOCKED needs nothing: an inbound event clears the mark in `resolve`).
             self.store.customers.mark_unreachable(message.platform, message.user_id)
-        language = language or customer.language
+        language = customer.language if weak or not language else language
         if message.edit_of is not None:
             self.store.conversations.edit_inbound(message.platform, message.edit_of, message.text)
             return self._finish(message, customer, [], "edit", ticket)
@@ -232,12 +241,35 @@ class Pipeline:
         )
         if customer.blocked:
             return self._finish(message, customer, [], "blocked", ticket)
+        if message.group_id and not self._answers_album(message):
+            return self._finish(message, customer, [], "album", ticket)
         ctx = self.context(customer, language)
         # The routes search synchronously: with semantic matching, embed the question in the
         # index's worker first, so that their search finds it done (a no-op otherwise).
         await self.faqs.prepare(message.text)
         routed = await self.router.dispatch(message, ctx)
         return self._finish(message, customer, routed.replies, routed.route, ticket)
+
+    def _answers_album(self, message: Message) -> bool:
+        """Whether this part of an album is the one that answers it (the others stay silent).
+
+        The first part handled claims the album in the store, so a redelivery or a restart
+        gives the same part the answer, and no other part ever gets one too. The one exception
+        is a caption arriving after a part without one: that is the customer's question.
+        """
+        key = f"album:{message.platform}:{message.group_id}"
+        now = self.clock.now()
+        has_text = "1" if message.text.strip() else "0"
+        claimed = self.store.kv.claim(
+            key, f"{has_text}:{message.message_id}", now, expires_at=now + ALBUM_TTL
+        )
+        answered_text, _, first = claimed.partition(":")
+        if first == message.message_id:
+            return True
+        if has_text == "1" and answered_text == "0":
+            self.store.kv.set(key, f"1:{message.message_id}", now, expires_at=now + ALBUM_TTL)
+            return True
+        return False
 
     def _apologise(self, message: Message, ticket: Ticket) -> Handled:
         """The canned apology as the answer to a message whose handling failed."""

@@ -14,6 +14,7 @@ from bot.store.deliveries import Deliveries
 from bot.store.kb.faqs import KnowledgeBaseStore
 from bot.store.kb.feedback import Feedback
 from bot.store.kb.review import ReviewQueue
+from bot.store.kb.vectors import PhrasingVectors
 from bot.store.kv import KeyValues
 from bot.store.menus import Menus
 from bot.store.migrations import ensure_schema
@@ -47,6 +48,7 @@ class Store:
         self.kb = KnowledgeBaseStore(db)
         self.kb_review = ReviewQueue(db, self.kb)
         self.feedback = Feedback(db)
+        self.vectors = PhrasingVectors(db)
         self.kv = KeyValues(db)
         self.menus = Menus(self.kv)
         self.orders = Orders(db)

@@ -113,6 +113,16 @@ class Customers:
             "UPDATE customers SET blocked = ? WHERE id = ?", [int(blocked), customer_id]
         )
 
+    def change_identity(self, platform: str, old_user_id: str, new_user_id: str) -> bool:
+        """Move an identity to its new platform id (a WhatsApp number change); False if the
+        old one is unknown or the new one already belongs to someone (nothing is merged)."""
+        cursor = self.db.execute(
+            "UPDATE identities SET user_id = ? WHERE platform = ? AND user_id = ?"
+            " AND NOT EXISTS (SELECT 1 FROM identities WHERE platform = ? AND user_id = ?)",
+            [new_user_id, platform, old_user_id, platform, new_user_id],
+        )
+        return cursor.rowcount > 0
+
     def mark_unreachable(self, platform: str, user_id: str, unreachable: bool = True) -> None:
         """Record that a platform identity cannot receive messages (it blocked or left us)."""
         self.db.execute(

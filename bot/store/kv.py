@@ -48,3 +48,18 @@ class KeyValues:
     def delete(self, key: str) -> None:
         """Forget `key`."""
         self.db.execute("DELETE FROM kv WHERE key = ?", [key])
+
+    def claim(
+        self, key: str, value: str, now: datetime, expires_at: datetime | None = None
+    ) -> str:
+        """Store `value` under `key` unless a live value is there; return the value that is.
+
+        The first of several processes or tasks to claim a key wins, and keeps winning when it
+        asks again (a redelivery, a resumed message).
+        """
+        with self.db.transaction():
+            current = self.get(key, now)
+            if current is not None:
+                return current
+            self.set(key, value, now, expires_at)
+        return value

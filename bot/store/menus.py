@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
+from bot.core.clock import iso, parse_iso
 from bot.store.kv import KeyValues
 
 MENU_TTL = timedelta(days=1)
@@ -29,15 +30,29 @@ class Menus:
             # A reply without buttons retires the old menu: "1" must not press a stale button.
             self.kv.delete(self._key(customer_id))
             return
-        value = json.dumps([list(button) for button in buttons], ensure_ascii=False)
+        value = json.dumps(
+            {"offered_at": iso(now), "buttons": [list(button) for button in buttons]},
+            ensure_ascii=False,
+        )
         self.kv.set(self._key(customer_id), value, now, expires_at=now + ttl)
 
     def current(self, customer_id: str, now: datetime) -> list[tuple[str, str]]:
         """The buttons offered last, unless they expired."""
+        return self.offered(customer_id, now)[0]
+
+    def offered(
+        self, customer_id: str, now: datetime
+    ) -> tuple[list[tuple[str, str]], datetime | None]:
+        """The buttons offered last and when (None for a menu stored before that was kept)."""
         stored = self.kv.get(self._key(customer_id), now)
         if stored is None:
-            return []
-        return [(str(button_id), str(title)) for button_id, title in json.loads(stored)]
+            return [], None
+        data = json.loads(stored)
+        offered_at = None
+        if isinstance(data, dict):
+            offered_at = parse_iso(data["offered_at"])
+            data = data["buttons"]
+        return [(str(button_id), str(title)) for button_id, title in data], offered_at
 
     def forget(self, customer_id: str) -> None:
         """Retire the customer's menu."""

@@ -50,3 +50,16 @@ class Reports:
                 [*texts, iso(since)],
             )
         }
+
+    def answers_by_route(self, since: datetime) -> dict[str, int]:
+        """Messages answered per route (however many replies each got)."""
+        # The replies to one message are logged together, at one moment.
+        return {
+            row["route"]: row["n"]
+            for row in self.db.query(
+                "SELECT route, count(DISTINCT customer_id || '|' || created_at) AS n"
+                " FROM conversation_log WHERE direction = 'out' AND created_at >= ?"
+                " AND route IS NOT NULL GROUP BY route",
+                [iso(since)],
+            )
+        }

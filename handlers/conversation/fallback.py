@@ -10,7 +10,11 @@ READABLE = (MessageKind.TEXT, MessageKind.VOICE, MessageKind.BUTTON, MessageKind
 
 
 def match(message: Message, ctx: Context) -> str:
-    """Always matches: 'unsupported', 'empty' or 'unknown'."""
+    """Always matches: 'unsupported', 'voice', 'stale', 'empty', 'event' or 'unknown'."""
+    if message.kind is MessageKind.VOICE and not message.text.strip():
+        return "voice"  # a voice note the platform did not transcribe
+    if message.kind is MessageKind.BUTTON and message.payload:
+        return "stale"  # a button no route knows: an old menu, or data we never sent
     if message.kind not in READABLE and message.kind is not MessageKind.EVENT:
         # Media with a caption was a question we could not answer, not an unreadable message.
         return "unknown" if message.text.strip() else "unsupported"
@@ -29,6 +33,10 @@ async def handle(message: Message, ctx: Context, found: str) -> list[Reply]:
         return [Reply(text=ctx.text("unsupported"))]
     if found == "empty":
         return [Reply(text=ctx.text("empty_message"))]
+    if found == "voice":
+        return [Reply(text=ctx.text("voice_unreadable"))]
+    if found == "stale":
+        return [Reply(text=ctx.text("menu_expired"))]
     if message.kind in (MessageKind.TEXT, MessageKind.VOICE):
         near = [candidate.faq_id for candidate in ctx.faqs.search(message.text)]
         ctx.store.kb_review.log(message.text, ctx.now(), reason="unanswered", near=near)

@@ -7,7 +7,8 @@ from bot.runtime.context import Context
 from bot.runtime.router import Route
 
 GREETING_EVENTS = {Event.FOLLOW, Event.START}
-GREETING_COMMANDS = {"/start", "/help", "help", "帮助", "你好", "您好", "hi", "hello"}
+# Greeting words are small talk (knowledge_base/faq/small-talk.toml); these ask for the menu.
+GREETING_COMMANDS = {"/start", "/help", "help", "帮助"}
 # Events a person did not mean as a question: replying would be noise or impossible.
 SILENT_EVENTS = {
     Event.UNFOLLOW, Event.BLOCKED, Event.UNBLOCKED, Event.LOCATION_REPORT, Event.MENU_VIEW,

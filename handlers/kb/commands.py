@@ -9,7 +9,7 @@ from bot.core.errors import UsageError
 from bot.core.faq import Faq
 from bot.core.language import HANS, HANT, base_language, detect_language, to_simplified
 from bot.core.message import Reply
-from bot.kb.index import ANSWER, outcome_of
+from bot.kb.index import ANSWER
 from bot.runtime.context import Context
 from handlers.staff.command import Command, Invocation, Run, text_reply
 
@@ -79,6 +79,8 @@ async def kb_show(invocation: Invocation, ctx: Context) -> list[Reply]:
 def faq_lines(faq: Faq) -> list[str]:
     """An FAQ as staff read it: id, questions, answers, action and keywords."""
     lines = [f"{faq.id}" + ("" if faq.enabled else " (off)")]
+    if faq.small_talk:
+        lines.append(f"small talk: {faq.small_talk}")
     for language, questions in faq.questions.items():
         lines.append(f"questions [{language}]: " + " / ".join(questions))
     for language, answer in faq.answers.items():
@@ -158,12 +160,18 @@ async def kb_test(invocation: Invocation, ctx: Context) -> list[Reply]:
     if not question:
         raise UsageError
     await ctx.faqs.prepare(question)  # semantic matching embeds off the event loop
-    candidates = ctx.faqs.search(question, limit=TEST_LIMIT)
+    reading = ctx.faqs.read(question)
+    candidates = list(reading.candidates[:TEST_LIMIT])
     settings = ctx.config.knowledge_base
-    # The FAQ route's own decision, margin included, so staff see what customers would get.
-    outcome = outcome_of(candidates, settings)
+    # The routes' own decision (small talk, the short-message rule, the margin), so staff see
+    # what customers would get.
+    outcome = reading.outcome
     if outcome == ANSWER:
         outcome = f"answer {candidates[0].faq_id}"
+    if reading.small_talk is not None:
+        outcome = f"small talk {reading.small_talk}"
+    elif reading.anywhere is not None:
+        outcome = f"{outcome}, after {reading.anywhere}"
     lines = [
         f"{rank}. {candidate.faq_id} {candidate.score:.3f} (via “{candidate.phrasing}”)"
         for rank, candidate in enumerate(candidates, 1)

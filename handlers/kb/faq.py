@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.core.faq import Candidate, Faq
 from bot.core.language import localize
 from bot.core.message import Button, Event, Message, MessageKind, Reply
-from bot.kb.index import ANSWER, FALLBACK, outcome_of
+from bot.kb.index import ANSWER, CLARIFY, FALLBACK
 from bot.runtime.context import Context
 from bot.runtime.router import Route
 from handlers.kb import feedback
@@ -27,6 +27,7 @@ class FaqMatch:
 
     faq_id: str | None
     candidates: tuple[Candidate, ...] = ()
+    clarify: bool = False  # a short message: ask what the customer means
 
 
 def _chosen(message: Message) -> str | None:
@@ -40,18 +41,19 @@ def match(message: Message, ctx: Context) -> FaqMatch | None:
     chosen = _chosen(message)
     if chosen is not None:
         return FaqMatch(chosen) if ctx.faqs.get(chosen) else None
-    if message.kind not in QUESTION_KINDS:
+    if message.kind not in QUESTION_KINDS or not message.text.strip():
         return None
-    if not message.text.strip():
+    if message.kind is MessageKind.BUTTON and message.payload:
+        return None  # a press no route knows (a stale menu): its title is not a question
+    reading = ctx.faqs.read(message.text)
+    if reading.small_talk is not None or reading.outcome == FALLBACK:
         return None
-    candidates = ctx.faqs.search(message.text, limit=SUGGESTIONS)
-    settings = ctx.config.knowledge_base
-    outcome = outcome_of(candidates, settings)
-    if outcome == FALLBACK:
-        return None
-    if outcome == ANSWER:
-        return FaqMatch(candidates[0].faq_id, tuple(candidates))
-    return FaqMatch(None, tuple(c for c in candidates if c.score >= settings.suggest_threshold))
+    candidates = reading.candidates[:SUGGESTIONS]
+    if reading.outcome == ANSWER:
+        return FaqMatch(candidates[0].faq_id, candidates)
+    threshold = ctx.config.knowledge_base.suggest_threshold
+    offered = tuple(c for c in candidates if c.score >= threshold)
+    return FaqMatch(None, offered, clarify=reading.outcome == CLARIFY)
 
 
 async def answer(faq: Faq, message: Message, ctx: Context) -> list[Reply]:
@@ -97,8 +99,11 @@ async def handle(message: Message, ctx: Context, found: FaqMatch) -> list[Reply]
     if "handoff.request" in ctx.actions:
         buttons.append(Button("handoff", ctx.text("button_human")))
     near = [candidate.faq_id for candidate in found.candidates]
-    ctx.store.kb_review.log(message.text, ctx.now(), reason="suggested", near=near)
-    return [Reply(text=ctx.text("did_you_mean"), buttons=tuple(buttons))]
+    if near:
+        # A short "ok" with nothing near is no question for staff; "退款" with suggestions is.
+        ctx.store.kb_review.log(message.text, ctx.now(), reason="suggested", near=near)
+    text = ctx.text("clarify" if found.clarify else "did_you_mean")
+    return [Reply(text=text, buttons=tuple(buttons))]
 
 
 ROUTE = Route(name="faq", match=match, handle=handle)

@@ -28,9 +28,14 @@ def match(message: Message, ctx: Context) -> tuple[str, str] | None:
     return (vote, faq_id) if vote in VOTES and faq_id else None
 
 
-def _last_question(ctx: Context) -> str:
-    """The customer's latest typed message: the question the answer was for."""
+def _last_question(message: Message, ctx: Context) -> str:
+    """The customer's latest typed message before this one: the question the answer was for.
+
+    A typed "yes" or "no" to "was this helpful?" is itself in the log; it is not the question.
+    """
     for line in reversed(ctx.store.conversations.recent(ctx.customer.id, limit=20)):
+        if line.message_id == message.message_id:
+            continue
         if line.direction == "in" and line.kind in QUESTION_KINDS and line.text.strip():
             return line.text
     return ""
@@ -41,7 +46,7 @@ async def handle(message: Message, ctx: Context, found: tuple[str, str]) -> list
     vote, faq_id = found
     # A forged or stale button for an FAQ that never existed is thanked but not counted.
     if ctx.store.kb.get(faq_id) is not None:
-        question = _last_question(ctx)
+        question = _last_question(message, ctx)
         changed = ctx.store.feedback.record(ctx.customer.id, faq_id, vote, question, ctx.now())
         if changed and vote == "down" and question:
             ctx.store.kb_review.log(question, ctx.now(), reason="feedback", near=[faq_id])

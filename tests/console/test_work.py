@@ -33,18 +33,18 @@ async def _post_json(signed: Signed, path: str, data: dict[str, str]) -> tuple[i
 async def test_the_preview_names_what_a_change_captures_and_takes(
     app_client: TestClient[Any, Any], console_bot: Bot
 ) -> None:
-    await Chat(console_bot, user_id="shopper").say("你们的猫叫什么名字")
+    await Chat(console_bot, user_id="shopper").say("紫色长颈鹿会不会唱歌")
     editor = await sign_in(app_client, console_bot, "console:editor")
     faq = console_bot.store.kb.get("shipping-time")
     assert faq is not None
     questions = faq.questions["zh-Hans"]
     taken = console_bot.store.kb.get("shipping-fee").questions["zh-Hans"][0]  # type: ignore[union-attr]
     draft = _editor_form(console_bot, "shipping-time", **{
-        "questions.zh-Hans": "\n".join([*questions, "你们的猫叫什么名字", taken])})
+        "questions.zh-Hans": "\n".join([*questions, "紫色长颈鹿会不会唱歌", taken])})
     status, found = await _post_json(editor, "/console/kb/preview", draft)
     assert status == 200
     captured = {move["question"]: move for move in found["captured"]}
-    assert captured["你们的猫叫什么名字"]["before"] is None
+    assert captured["紫色长颈鹿会不会唱歌"]["before"] is None
     # The same phrasing in two FAQs: its customers get "did you mean" between them.
     assert [(move["question"], move["before"], move["outcome"]) for move in found["taken"]] == [
         (taken, "shipping-fee", "did you mean")]
@@ -53,11 +53,11 @@ async def test_the_preview_names_what_a_change_captures_and_takes(
     assert console_bot.store.kb.get("shipping-time") == faq
 
     status, tested = await _post_json(editor, "/console/kb/test",
-                                      {**draft, "question": "你们的猫叫什么名字"})
+                                      {**draft, "question": "紫色长颈鹿会不会唱歌"})
     assert (status, tested["outcome"], tested["faq_id"]) == (200, "answer", "shipping-time")
     assert tested["candidates"][0]["components"]
     status, live = await _post_json(editor, "/console/kb/test",
-                                    {"question": "你们的猫叫什么名字"})
+                                    {"question": "紫色长颈鹿会不会唱歌"})
     assert live["outcome"] == "fallback"
 
 

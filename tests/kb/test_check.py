@@ -68,8 +68,8 @@ def test_csv_problems_name_the_row() -> None:
     )
     assert problems == [
         "kb.csv row 4: a second en answer for a",
-        "kb.csv row 5: kind 'colour' is not one of action, enabled, tag, keyword, negative,"
-        " question, answer, button, link",
+        "kb.csv row 5: kind 'colour' is not one of action, small_talk, enabled, tag, keyword,"
+        " negative, question, answer, button, link",
         "kb.csv row 6: a button needs its id in the target column",
         "kb.csv row 7: faq_id is empty",
         "kb.csv row 9: enabled must be true or false",

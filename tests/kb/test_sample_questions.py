@@ -19,7 +19,7 @@ def test_sample_questions_are_answered_right_or_not_at_all(
     config = tmp_path / "sample.toml"
     config.write_text(
         f'[store]\npath = "{tmp_path / "sample.db"}"\n'
-        f'[knowledge_base]\npath = "{ROOT / "knowledge_base"}"\n',
+        f'[knowledge_base]\npath = "{ROOT / "knowledge_base"}"\nsemantic = false\n',
         encoding="utf-8",
     )
     questions = ROOT / "samples" / "kb_questions.csv"

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
+from bot.app import seed_knowledge_base
+from bot.config import parse_config
+from bot.core.clock import FixedClock
 from bot.core.faq import Faq
 from bot.core.language import ENGLISH, HANS
 from bot.core.texts import Texts
 from bot.kb.seed import load_faqs, load_texts
+from bot.store import open_store
 from tests.helpers.paths import KNOWLEDGE_BASE
 
 KB = KNOWLEDGE_BASE
@@ -145,3 +151,25 @@ def test_reply_text_exists_in_both_languages(texts: Texts, key: str) -> None:
 def test_welcome_names_the_brand(texts: Texts) -> None:
     for language in (HANS, ENGLISH):
         assert "Cloud Leaf" in texts.get("welcome", language, brand="Cloud Leaf")
+
+
+def test_a_store_seeded_before_small_talk_gets_the_defaults_once(
+    tmp_path: Path,
+) -> None:
+    config = parse_config(
+        {"store": {"path": str(tmp_path / "old.db")},
+         "knowledge_base": {"path": str(KB)}}, {}, base_dir=KB.parent,
+    )
+    clock = FixedClock(datetime(2026, 12, 4, tzinfo=UTC))
+    store = open_store(tmp_path / "old.db")
+    store.kb.seed([faq for faq in load_faqs(KB) if not faq.small_talk], clock.now())
+    assert not [faq for faq in store.kb.all() if faq.small_talk]
+    added = seed_knowledge_base(config, store, clock)
+    talk = [faq for faq in store.kb.all() if faq.small_talk]
+    assert added == len(talk) > 10
+    assert {r.who for faq in talk for r in store.kb.revisions(faq.id)} == {"seed"}
+    # Switched off by staff: it stays off, and nothing is added a second time.
+    store.kb.disable("small-talk.laugh", "anna", clock.now())
+    assert seed_knowledge_base(config, store, clock) == 0
+    assert store.kb.get("small-talk.laugh") is not None
+    assert not store.kb.get("small-talk.laugh").enabled  # type: ignore[union-attr]

@@ -26,7 +26,7 @@ async def test_traditional_question_is_answered_in_traditional(chat: Chat) -> No
 
 
 async def test_unknown_question_falls_back_politely(chat: Chat) -> None:
-    replies = await chat.say("qwzx plomf")
+    replies = await chat.say("qwzx plomf vrrk")
     assert len(replies) == 1
     assert "human" in replies[0].text
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.core.errors import PayloadError
+from bot.core.language import ENGLISH, HANS, HANT
 from bot.core.message import Event, Location, Media, Message, MessageKind
 from bot.core.payload import (
     check_json,
@@ -23,6 +24,25 @@ from bot.core.payload import (
 NAME = "telegram"
 # What we ask Telegram to send (setWebhook and getUpdates); channel posts are not for us.
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+# Message fields that mark a service message: something that happened in the chat, not
+# something the customer said (Bot API "Message"; docs/platforms.md §2.2). They become silent
+# events named telegram.<field>.
+SERVICE_FIELDS = (
+    "new_chat_members", "left_chat_member", "new_chat_title", "new_chat_photo",
+    "delete_chat_photo", "group_chat_created", "supergroup_chat_created",
+    "channel_chat_created", "message_auto_delete_timer_changed", "migrate_to_chat_id",
+    "migrate_from_chat_id", "pinned_message", "invoice", "successful_payment",
+    "refunded_payment", "users_shared", "chat_shared", "gift", "unique_gift",
+    "connected_website", "write_access_allowed", "passport_data", "proximity_alert_triggered",
+    "boost_added", "chat_background_set", "checklist_tasks_done", "checklist_tasks_added",
+    "direct_message_price_changed", "forum_topic_created", "forum_topic_edited",
+    "forum_topic_closed", "forum_topic_reopened", "general_forum_topic_hidden",
+    "general_forum_topic_unhidden", "giveaway_created", "giveaway", "giveaway_winners",
+    "giveaway_completed", "paid_message_price_changed", "video_chat_scheduled",
+    "video_chat_started", "video_chat_ended", "video_chat_participants_invited",
+    "suggested_post_approved", "suggested_post_approval_failed", "suggested_post_declined",
+    "suggested_post_paid", "suggested_post_refunded", "web_app_data",
+)
 # Media fields of a Message and the kind each becomes; the first one present wins.
 MEDIA_KINDS = (
     ("photo", MessageKind.IMAGE),
@@ -85,8 +105,11 @@ class _UpdateReader:
         when = integer(message, "edit_date" if edit and "edit_date" in message else "date",
                         "message")
         text, entities = _text_and_entities(message)
-        fields: dict[str, Any] = {}
+        fields: dict[str, Any] = {"language": language_of(string(sender, "language_code"))}
+        if "media_group_id" in message:
+            fields["group_id"] = f"{chat_id}:{string(message, 'media_group_id')}"
         kind, command = _kind(message, text, entities, fields)
+        text = fields.pop("text", text)
         is_private = chat_type == "private"
         if not is_private:
             addressed, text = self._addressed(message, text, entities, command)
@@ -172,6 +195,7 @@ class _UpdateReader:
                 account=self.bot_username,
                 display_name=_display_name(sender),
                 reply_to=reply_to,
+                language=language_of(string(sender, "language_code")),
                 raw=self.raw,
             )
         ]
@@ -200,6 +224,7 @@ class _UpdateReader:
                 received_at=unix_time(integer(change, "date", "my_chat_member")),
                 account=self.bot_username,
                 display_name=_display_name(sender),
+                language=language_of(string(sender, "language_code")),
                 raw=self.raw,
             )
         ]
@@ -231,7 +256,16 @@ class _Command:
 def _kind(
     message: dict[str, Any], text: str, entities: list[_Entity], fields: dict[str, Any]
 ) -> tuple[MessageKind, _Command | None]:
-    """The message's kind and command, filling `fields` with its media or location."""
+    """The message's kind and command, filling `fields` with its media, location or event."""
+    service = next((key for key in SERVICE_FIELDS if key in message), None)
+    if service == "web_app_data":
+        question = _web_app_question(message)
+        if question:
+            fields["text"] = question
+            return MessageKind.TEXT, None
+    if service is not None:
+        fields["event"] = f"{NAME}.{service}"
+        return MessageKind.EVENT, None
     for key, kind in MEDIA_KINDS:
         if key in message:
             fields["media"] = _media(message[key], key)
@@ -244,6 +278,27 @@ def _kind(
         return MessageKind.UNSUPPORTED, None
     command = _command(text, entities)
     return (MessageKind.COMMAND, command) if command else (MessageKind.TEXT, None)
+
+
+def _web_app_question(message: dict[str, Any]) -> str:
+    """What a Web App sent, when it is words a person typed rather than data for the bot."""
+    data = string(json_object(message["web_app_data"], "web_app_data"), "data").strip()
+    if not data or data[0] in "{[" or not any(char.isalpha() for char in data):
+        return ""
+    return data
+
+
+def language_of(code: str) -> str:
+    """Our language for a Telegram `language_code` (IETF tag): zh-Hant, zh-Hans, en or ""."""
+    tag = code.strip().casefold().replace("_", "-")
+    if not tag:
+        return ""
+    if tag in ("zh-hant", "zh-tw", "zh-hk", "zh-mo") or tag.startswith("zh-hant"):
+        return HANT
+    if tag == "zh" or tag.startswith("zh-"):
+        return HANS
+    # The bot speaks Chinese and English; English is the better guess for everyone else.
+    return ENGLISH
 
 
 def _text_and_entities(message: dict[str, Any]) -> tuple[str, list[_Entity]]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.core.adapter import Receipt
 from bot.core.errors import PayloadError
+from bot.core.language import ENGLISH, HANS, HANT
 from bot.core.message import Event, Location, Media, Message, MessageKind
 from bot.core.payload import decode_json
 
@@ -27,6 +28,13 @@ MEDIA_KINDS = {
     "document": MessageKind.FILE,
     "sticker": MessageKind.STICKER,
 }
+# The language to greet a new customer in, by the country of their number (E.164 calling code)
+# or of their business-scoped user id ("HK.1349…"); everyone else gets English.
+CALLING_CODES = {"86": HANS, "852": HANT, "853": HANT, "886": HANT}
+COUNTRIES = {"CN": HANS, "HK": HANT, "MO": HANT, "TW": HANT}
+# system.type values of a changed number (the first is the 2026 name, the second the older one).
+NUMBER_CHANGED = ("user_changed_number", "customer_changed_number")
+USER_ID_CHANGED = "user_changed_user_id"
 # A later report must not be undone by an earlier one that arrives after it.
 LATER_STATES = {
     "sent": ("delivered", "read", "played", "failed"),
@@ -114,14 +122,35 @@ def _read_value(value: dict[str, Any], delivery: Delivery, now: datetime) -> Non
 
 
 def _contact(contacts: list[dict[str, Any]], phone: str, user_id: str) -> dict[str, Any]:
-    """The contact describing the sender, matched by phone (wa_id) or by user_id."""
+    """The contact describing the sender, matched by phone (wa_id) or by user_id.
+
+    A message that names no sender at all belongs to the change's only contact when that
+    contact has a business-scoped user id (Meta's username users, whose number is not shared):
+    a contact with a number alone is too weak a sign to hand it someone's message.
+    """
     for contact in contacts:
         if phone and _text(contact.get("wa_id")) == phone:
             return contact
     for contact in contacts:
         if user_id and _text(contact.get("user_id")) == user_id:
             return contact
+    if not phone and not user_id and len(contacts) == 1 and _text(contacts[0].get("user_id")):
+        return contacts[0]
     return {}
+
+
+def language_of(phone: str, user_id: str = "") -> str:
+    """The language a number's country speaks here: zh-Hans, zh-Hant or en ("" if unknown)."""
+    digits = phone.lstrip("+")
+    if digits.isdigit():
+        for size in (3, 2):
+            if digits[:size] in CALLING_CODES:
+                return CALLING_CODES[digits[:size]]
+        return ENGLISH
+    country, dot, _ = user_id.partition(".")
+    if dot and country.isalpha():
+        return COUNTRIES.get(country.upper(), ENGLISH)
+    return ""
 
 
 def parse_message(
@@ -132,12 +161,22 @@ def parse_message(
     phone = _text(item.get("from"))
     bsuid = _text(item.get("from_user_id"))
     contact = _contact(contacts, phone, bsuid)
-    user_id = phone or bsuid or _text(contact.get("user_id"))
+    phone = phone or _text(contact.get("wa_id"))
+    bsuid = bsuid or _text(contact.get("user_id"))
+    system = _object(item.get("system")) if item.get("type") == "system" else {}
+    if not phone and system.get("type") == USER_ID_CHANGED:
+        # Known to us by the old business-scoped id: the change is about that identity.
+        bsuid = _text(system.get("previous_user_id")) or bsuid
+    user_id = phone or bsuid
     if not wamid or not user_id:
         log.warning("whatsapp message without id or sender skipped (type %r)", item.get("type"))
         return None
     kind, fields = _content(item)
+    if phone and system.get("type") == USER_ID_CHANGED:
+        # Known to us by the number, which stays: nothing to move.
+        fields = {"event": f"{NAME}.system.{USER_ID_CHANGED}"}
     fields.setdefault("reply_to", _text(_object(item.get("context")).get("id")) or None)
+    fields.setdefault("language", language_of(phone, bsuid))
     return Message(
         platform=NAME,
         message_id=wamid,
@@ -156,6 +195,18 @@ def _content(item: dict[str, Any]) -> tuple[MessageKind, dict[str, Any]]:
     """The kind of a message and the Message fields its type object fills."""
     kind = _text(item.get("type"))
     body = _object(item.get(kind)) if kind else {}
+    if kind == "edit":
+        # The customer changed an earlier message: its new content, keyed to the original.
+        edited, fields = _content(_object(body.get("message")))
+        original = _text(body.get("original_message_id"))
+        if original and edited is not MessageKind.UNSUPPORTED:
+            return edited, {**fields, "edit_of": original}
+        return MessageKind.UNSUPPORTED, {}
+    if kind == "revoke":
+        deleted = _text(body.get("original_message_id")) or None
+        return MessageKind.EVENT, {"event": Event.MESSAGE_DELETED.value, "payload": deleted}
+    if kind == "system":
+        return _system(body)
     if kind == "text":
         return MessageKind.TEXT, {"text": _text(body.get("body"))}
     if kind == "interactive":
@@ -187,6 +238,18 @@ def _content(item: dict[str, Any]) -> tuple[MessageKind, dict[str, Any]]:
     if kind == "request_welcome":
         return MessageKind.EVENT, {"event": Event.START.value}
     return MessageKind.UNSUPPORTED, {}
+
+
+def _system(body: dict[str, Any]) -> tuple[MessageKind, dict[str, Any]]:
+    """A system message: a changed number moves the identity; nothing is ever answered."""
+    change = _text(body.get("type"))
+    new_id = _text(body.get("wa_id") or body.get("new_wa_id"))
+    if change in NUMBER_CHANGED and new_id:
+        return MessageKind.EVENT, {"event": Event.IDENTITY_CHANGED.value, "payload": new_id}
+    if change == USER_ID_CHANGED and _text(body.get("user_id")):
+        payload = _text(body.get("user_id"))
+        return MessageKind.EVENT, {"event": Event.IDENTITY_CHANGED.value, "payload": payload}
+    return MessageKind.EVENT, {"event": f"{NAME}.system.{change or 'unknown'}"}
 
 
 def _location(body: dict[str, Any]) -> Location | None:

@@ -139,6 +139,19 @@ class KnowledgeBaseStore:
                 count += 1
         return count
 
+    def add_missing(self, faqs: Iterable[Faq], now: datetime, who: str = "seed") -> int:
+        """Add the FAQs whose ids the store has never had (as revisions); returns how many.
+
+        An id that exists, or existed and was switched off, is left alone: staff decided.
+        """
+        with self.db.transaction():
+            count = 0
+            for faq in faqs:
+                if self.db.scalar("SELECT 1 FROM faqs WHERE id = ?", [faq.id]) is None:
+                    self._write(faq.id, None, faq.to_dict(), now, who)
+                    count += 1
+        return count
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """Several edits as one (an import is all or nothing)."""

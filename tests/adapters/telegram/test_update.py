@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.telegram.update import parse_body, parse_update
+from bot.adapters.telegram.update import language_of, parse_body, parse_update
 from bot.core.errors import PayloadError
 from bot.core.message import Event, Location, Media, Message, MessageKind
 from tests.helpers.paths import FIXTURES as ALL_FIXTURES
@@ -18,8 +18,10 @@ from tests.helpers.paths import FIXTURES as ALL_FIXTURES
 FIXTURES = ALL_FIXTURES / "telegram"
 BOT = "cloudleaf_bot"
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
-LIN = {"user_id": "5012345678", "chat_id": "5012345678", "display_name": "Lin Mei"}
-SAM = {"user_id": "6023456789", "display_name": "Sam"}
+# language_code "zh-hans" and "en": the language of the first reply before a word is typed.
+LIN = {"user_id": "5012345678", "chat_id": "5012345678", "display_name": "Lin Mei",
+       "language": "zh-Hans"}
+SAM = {"user_id": "6023456789", "display_name": "Sam", "language": "en"}
 GROUP = "-1001987654321"
 
 
@@ -54,7 +56,8 @@ EXPECTED: dict[str, list[Message]] = {
     ],
     "group_command_for_us": [
         telegram(830001005, MessageKind.COMMAND, text="/help", chat_id=GROUP, is_private=False,
-                 source_id=f"{GROUP}:2201", user_id="5012345678", display_name="Lin Mei")
+                 source_id=f"{GROUP}:2201", user_id="5012345678", display_name="Lin Mei",
+                 language="zh-Hans")
     ],
     "group_command_for_other_bot": [],
     # The mention sits after two emoji (4 UTF-16 units, 2 Python characters).
@@ -128,6 +131,45 @@ EXPECTED: dict[str, list[Message]] = {
     ],
     "my_chat_member_added_to_group": [],
     "message_reaction": [],
+    # An album: two updates, one media_group_id (the pipeline answers the album once).
+    "album_first_with_caption": [
+        telegram(830001030, MessageKind.IMAGE, text="盖碗裂了怎么办",
+                 media=Media("AgACalbum1large"), source_id="5012345678:120",
+                 group_id="5012345678:13912345678901234", **LIN)
+    ],
+    "album_second": [
+        telegram(830001031, MessageKind.IMAGE, media=Media("AgACalbum2large"),
+                 source_id="5012345678:121", group_id="5012345678:13912345678901234", **LIN)
+    ],
+    # Service messages: events nobody answers.
+    **{
+        name: [telegram(update_id, MessageKind.EVENT, event=f"telegram.{field}",
+                        source_id=f"5012345678:{number}", **LIN)]
+        for name, update_id, number, field in (
+            ("pinned_message", 830001032, 122, "pinned_message"),
+            ("auto_delete_timer", 830001033, 123, "message_auto_delete_timer_changed"),
+            ("chat_background_set", 830001034, 124, "chat_background_set"),
+            ("gift", 830001035, 125, "gift"),
+            ("successful_payment", 830001036, 126, "successful_payment"),
+            ("users_shared", 830001037, 127, "users_shared"),
+            ("chat_shared", 830001038, 128, "chat_shared"),
+            ("web_app_data", 830001039, 129, "web_app_data"),
+        )
+    },
+    # A Web App that sends words a person typed: a question like any other.
+    "web_app_question": [
+        telegram(830001040, MessageKind.TEXT, text="这款龙井什么时候发货？",
+                 source_id="5012345678:130", **LIN)
+    ],
+    "callback_stale": [
+        telegram(830001041, MessageKind.BUTTON, text="旧菜单", payload="menu:2024-spring",
+                 received_at=NOW, reply_to="5012345678:2900", **LIN)
+    ],
+    "start_traditional": [
+        telegram(830001042, MessageKind.EVENT, text="/start", event=Event.START,
+                 user_id="7034567890", chat_id="7034567890", display_name="Ho",
+                 source_id="7034567890:131", language="zh-Hant")
+    ],
 }
 
 
@@ -147,6 +189,16 @@ def test_fixture_parses_to_expected_messages(name: str) -> None:
 
 def test_every_expectation_has_a_fixture() -> None:
     assert sorted(EXPECTED) == fixture_names()
+
+
+@pytest.mark.parametrize(
+    ("code", "language"),
+    [("zh-hans", "zh-Hans"), ("zh-CN", "zh-Hans"), ("zh", "zh-Hans"), ("zh-hant", "zh-Hant"),
+     ("zh-TW", "zh-Hant"), ("zh_HK", "zh-Hant"), ("en", "en"), ("en-GB", "en"), ("es", "en"),
+     ("", "")],
+)
+def test_language_codes_become_our_languages(code: str, language: str) -> None:
+    assert language_of(code) == language
 
 
 def test_group_messages_are_ignored_without_a_bot_username() -> None:

@@ -47,6 +47,8 @@ def message(wamid: str, user: str = LI, **fields: object) -> Message:
         "platform": "whatsapp", "message_id": wamid, "user_id": user, "chat_id": user,
         "kind": MessageKind.TEXT, "received_at": AT, "account": ACCOUNT,
         "display_name": "Li Wei" if user == LI else "Anna Schmidt",
+        # By the number's country: +86 Chinese, +49 English, a Hong Kong user id traditional.
+        "language": {LI: "zh-Hans", ANNA: "en"}.get(user, "zh-Hant"),
     }
     values.update(fields)
     return Message(**values)  # type: ignore[arg-type]
@@ -113,6 +115,29 @@ EXPECTED: dict[str, Delivery] = {
     ]),
     "bsuid_without_phone.json": Delivery([
         message("wamid.bsuid", "HK.8890123312200017", display_name="Mei", text="有冇烏龍茶？"),
+    ]),
+    # An edit changes the logged text of the original message; a revoke and system messages
+    # are events nobody answers; a changed number moves the customer's identity.
+    "edit_text.json": Delivery([
+        message("wamid.edit", text="多久发货？寄到上海", edit_of=FIRST_TEXT,
+                received_at=datetime.fromtimestamp(1763890060, UTC)),
+    ]),
+    "revoke.json": Delivery([
+        message("wamid.revoke", kind=MessageKind.EVENT, event=Event.MESSAGE_DELETED.value,
+                payload=FIRST_TEXT, received_at=datetime.fromtimestamp(1763890090, UTC)),
+    ]),
+    "system_number_changed.json": Delivery([
+        message("wamid.system.number", kind=MessageKind.EVENT,
+                event=Event.IDENTITY_CHANGED.value, payload="8613900139000", display_name="",
+                received_at=datetime.fromtimestamp(1763890120, UTC)),
+    ]),
+    "system_user_id_changed.json": Delivery([
+        message("wamid.system.bsuid", "HK.8890123312200017", kind=MessageKind.EVENT,
+                event=Event.IDENTITY_CHANGED.value, payload="HK.9990123312200018",
+                display_name="", received_at=datetime.fromtimestamp(1763890150, UTC)),
+    ]),
+    "senderless_bsuid_contact.json": Delivery([
+        message("wamid.senderless", "HK.8890123312200017", display_name="Mei", text="謝謝"),
     ]),
     "statuses_only.json": Delivery(receipts=[
         Receipt("whatsapp", "wamid.out.1", "delivered", "", LATER[1:]),

@@ -184,7 +184,7 @@ async def test_a_batch_answers_each_customer_separately(harness: Harness) -> Non
     sent = await harness.settled(2)
     by_recipient = {item.body["to"]: shown_text(item.body) for item in sent}
     assert set(by_recipient) == {LI, ANNA}
-    assert "欢迎" in by_recipient[LI]  # "你好" is greeted in Chinese
+    assert "你好呀" in by_recipient[LI]  # "你好" is greeted in Chinese
     assert harness.bot.store.customers.find("whatsapp", ANNA) is not None
 
 
@@ -382,3 +382,78 @@ async def test_a_stalled_send_times_out_and_is_retried(harness_for: Callable[...
     harness.graph.release()
     [row] = harness.rows()
     assert (row.status, row.attempts) == ("sent", 2)
+
+
+# One answer per customer turn (issue 15): edits, deletions, number changes, sender-less
+# business-scoped ids, small talk and the first reply's language.
+
+
+async def test_an_edit_updates_the_log_and_gets_no_second_reply(harness: Harness) -> None:
+    await harness.post(fixture("text.json"))
+    await harness.settled(1)
+    assert await harness.post(fixture("edit_text.json")) == (200, "ok")
+    await harness.finished()
+    assert len(harness.graph.received) == 1
+    customer = harness.bot.store.customers.find("whatsapp", LI)
+    assert customer is not None
+    texts = [line.text for line in harness.bot.store.conversations.recent(customer.id)
+             if line.direction == "in"]
+    assert texts == ["多久发货？寄到上海"]
+
+
+async def test_a_revoke_gets_no_reply(harness: Harness) -> None:
+    assert await harness.post(fixture("revoke.json")) == (200, "ok")
+    await asyncio.gather(*harness.bot.ingress.running)
+    await harness.finished()
+    assert harness.graph.received == []
+
+
+async def test_a_number_change_moves_the_identity_without_a_reply(harness: Harness) -> None:
+    await harness.post(fixture("text.json"))
+    await harness.settled(1)
+    before = harness.bot.store.customers.find("whatsapp", LI)
+    assert await harness.post(fixture("system_number_changed.json")) == (200, "ok")
+    await asyncio.gather(*harness.bot.ingress.running)
+    await harness.finished()
+    assert len(harness.graph.received) == 1  # still only the first answer
+    after = harness.bot.store.customers.find("whatsapp", "8613900139000")
+    assert before is not None and after is not None and after.id == before.id
+    assert harness.bot.store.customers.find("whatsapp", LI) is None
+
+
+async def test_a_sender_less_message_is_handled_under_its_contacts_user_id(
+    harness: Harness,
+) -> None:
+    await harness.post(fixture("senderless_bsuid_contact.json"))
+    [sent] = await harness.settled(1)
+    assert sent.body["recipient"] == "HK.8890123312200017"  # a user id, not a number
+    thanks = harness.bot.faqs.get("small-talk.thanks")
+    # "謝謝" from a Hong Kong user id: small talk, answered in traditional characters.
+    assert thanks is not None and shown_text(sent.body) == thanks.answer("zh-Hant")
+
+
+async def test_a_welcome_request_is_answered_in_the_numbers_language(harness: Harness) -> None:
+    def from_hong_kong(message: dict[str, Any]) -> None:
+        message["from"] = "85291234567"
+
+    body = json.loads(with_change("request_welcome.json", from_hong_kong))
+    body["entry"][0]["changes"][0]["value"]["contacts"][0]["wa_id"] = "85291234567"
+    await harness.post(json.dumps(body, ensure_ascii=False).encode())
+    [sent] = await harness.settled(1)
+    welcome = harness.bot.pipeline.texts.get(
+        "welcome", "zh-Hant", brand=harness.bot.config.bot.brand
+    )
+    assert shown_text(sent.body) == welcome
+
+
+@pytest.mark.parametrize(("text", "entry"), [("谢谢", "thanks"), ("ok", "acknowledge"),
+                                             ("在吗", "greeting"), ("是的", "affirm")])
+async def test_small_talk_on_whatsapp(harness: Harness, text: str, entry: str) -> None:
+    def saying(message: dict[str, Any]) -> None:
+        message["text"]["body"] = text
+
+    await harness.post(with_change("text.json", saying))
+    [sent] = await harness.settled(1)
+    found = harness.bot.faqs.get(f"small-talk.{entry}")
+    # +86: a Chinese-speaking customer, even when the first word is "ok".
+    assert found is not None and shown_text(sent.body) == found.answer("zh-Hans")

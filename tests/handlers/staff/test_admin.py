@@ -188,14 +188,19 @@ async def test_kb_phrase_answer_off_and_on_change_what_customers_get(bot: Bot) -
 
 
 async def test_kb_test_shows_scores_and_outcome(bot: Bot) -> None:
-    replies = await staff(bot, "editor").say("/kb test qwzx plomf")
+    replies = await staff(bot, "editor").say("/kb test qwzx plomf vrrk")
     assert "outcome: fallback" in replies[0].text
+    # Two words that are nobody's phrasing: customers are asked what they mean.
+    replies = await staff(bot, "editor").say("/kb test qwzx plomf")
+    assert "outcome: clarify" in replies[0].text
+    replies = await staff(bot, "editor").say("/kb test 谢谢啦")
+    assert "outcome: small talk small-talk.thanks" in replies[0].text
     replies = await staff(bot, "editor").say("/kb test 多久发货")
     assert "1. shipping-time 1.000" in replies[0].text
     assert "outcome: answer shipping-time" in replies[0].text
     # Two FAQs within the answer margin: customers are asked "did you mean", so staff see that.
-    replies = await staff(bot, "editor").say("/kb test 积分")
-    assert "1. points-balance" in replies[0].text and "2. points-earn" in replies[0].text
+    replies = await staff(bot, "editor").say("/kb test 积分兑换和过期")
+    assert "rewards-catalogue" in replies[0].text and "points-expiry" in replies[0].text
     assert "outcome: did you mean (answer ≥ 0.52, margin ≥ 0.05" in replies[0].text
 
 

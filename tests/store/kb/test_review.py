@@ -14,17 +14,17 @@ T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 async def test_attaching_a_question_makes_it_answered_by_that_faq(bot: Bot, chat: Chat) -> None:
-    await chat.say("qwzx plomf")
+    await chat.say("qwzx plomf vrrk")
     [item] = bot.store.kb_review.items()
     faq = bot.store.kb_review.attach(item.id, "payment-methods", "anna", T0)
-    assert "qwzx plomf" in faq.questions["en"]
+    assert "qwzx plomf vrrk" in faq.questions["en"]
     assert bot.store.kb.revisions("payment-methods")[-1].who == "anna"
     assert bot.store.kb_review.items() == []
     resolved = bot.store.kb_review.get(item.id)
     assert resolved is not None and (resolved.status, resolved.faq_id) == (
         "attached", "payment-methods"
     )
-    replies = await chat.say("qwzx plomf")
+    replies = await chat.say("qwzx plomf vrrk")
     assert "feedback:up:payment-methods" in [b.id for b in replies[0].buttons]
 
 

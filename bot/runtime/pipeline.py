@@ -17,6 +17,7 @@ from bot.core.language import detect_language
 from bot.core.message import Customer, Event, Message, MessageKind, Reply
 from bot.core.texts import Texts
 from bot.runtime.context import Action, Context, FaqSearch
+from bot.runtime.held import HeldAnswers
 from bot.runtime.outgoing import Outgoing
 from bot.runtime.router import Router
 from bot.store import Store
@@ -100,6 +101,7 @@ class Pipeline:
         self.platforms = dict(platforms or {})
         # Long-lived helpers of features that handlers reach by type (ctx.service).
         self.services: dict[type, object] = dict(services or {})
+        self.held = HeldAnswers(store, outgoing, texts, clock)
         self._in_flight: dict[tuple[str, str], _InFlight] = {}
 
     def context(self, customer: Customer, language: str) -> Context:
@@ -112,9 +114,14 @@ class Pipeline:
 
     def record(self, message: Message) -> bool:
         """Store a delivery durably; False if it was seen before (do not handle it again)."""
-        return self.store.deliveries.claim(
+        fresh = self.store.deliveries.claim(
             message.platform, message.message_id, message.to_dict(), self.clock.now(), LEASE
         )
+        if not fresh:
+            # Counted: a platform that retries a fixed number of times is answered differently
+            # on its last delivery (ingress.py).
+            self.store.deliveries.count_repeat(message.platform, message.message_id)
+        return fresh
 
     async def receive(self, message: Message) -> Handled:
         """Record and handle a message, or return the replies a duplicate already got."""
@@ -142,7 +149,17 @@ class Pipeline:
         now = self.clock.now()
         if delivery.status == "handled":
             recent = delivery.received_at >= iso(now - REPEAT_WINDOW)
-            if not (delivery.passive and recent and ticket.take()):
+            if not recent:
+                return None
+            if not delivery.passive:
+                # Held because it was late (no API to send it): the retry's answer carries it.
+                if not self.store.held.of_answer(*key) or not ticket.take():
+                    return None
+                given = self.held.in_retry(message)
+                if given is None:
+                    return None
+                return Handled(given[0], answer=given[1], duplicate=True, route="held")
+            if not ticket.take():
                 return None
             replies = [Reply.from_dict(reply) for reply in delivery.replies or []]
             answer = self.outgoing.passive_answer(message, replies)
@@ -210,7 +227,7 @@ class Pipeline:
         language = language or customer.language
         if message.edit_of is not None:
             self.store.conversations.edit_inbound(message.platform, message.edit_of, message.text)
-            return self._finish(message, customer, [], "edit", ticket)
+            return self._finish(message, customer, [], "edit", ticket, language)
         message = self._pick_numbered(message, customer)
         self.store.conversations.append(
             customer_id=customer.id, platform=message.platform, chat_id=message.chat_id,
@@ -219,13 +236,13 @@ class Pipeline:
             now=now,
         )
         if customer.blocked:
-            return self._finish(message, customer, [], "blocked", ticket)
+            return self._finish(message, customer, [], "blocked", ticket, language)
         ctx = self.context(customer, language)
         # The routes search synchronously: with semantic matching, embed the question in the
         # index's worker first, so that their search finds it done (a no-op otherwise).
         await self.faqs.prepare(message.text)
         routed = await self.router.dispatch(message, ctx)
-        return self._finish(message, customer, routed.replies, routed.route, ticket)
+        return self._finish(message, customer, routed.replies, routed.route, ticket, language)
 
     def _apologise(self, message: Message, ticket: Ticket) -> Handled:
         """The canned apology as the answer to a message whose handling failed."""
@@ -240,6 +257,8 @@ class Pipeline:
                 self.store.outbox.enqueue(
                     request, now, dedupe_key=f"{message.platform}:{message.message_id}:{index}"
                 )
+            if rendered is not None:
+                self.outgoing.keep_held(message, rendered, passive=passive)
             self.store.deliveries.complete(
                 message.platform, message.message_id, [apology.to_dict()], now, passive=passive
             )
@@ -264,22 +283,30 @@ class Pipeline:
 
     def _finish(
         self, message: Message, customer: Customer, replies: list[Reply], route: str,
-        ticket: Ticket,
+        ticket: Ticket, language: str,
     ) -> Handled:
         """Log replies, remember buttons, enqueue sends, mark handled: one transaction."""
         now = self.clock.now()
-        own = [reply for reply in replies if reply.to is None]
         # Decided here, once: after this the webhook can no longer change its mind.
         passive = message.platform in self.outgoing.adapters and ticket.take()
+        own = [reply for reply in replies if reply.to is None]
         with self.store.transaction():
-            rendered = self.outgoing.answer(message, customer.id, replies, route, passive=passive)
+            earlier: list[Reply] = []
+            if passive and self.held.holds(message.platform):
+                # Replies that missed their own passive answer come first, introduced.
+                earlier = self.held.earlier(message, language)
+            rendered = self.outgoing.answer(
+                message, customer.id, replies, route, passive=passive, earlier=earlier
+            )
+            # A retry of this message is answered with all of it again (`redelivered`).
+            given = [*earlier, *own]
             self.store.deliveries.complete(
-                message.platform, message.message_id, [reply.to_dict() for reply in own], now,
+                message.platform, message.message_id, [reply.to_dict() for reply in given], now,
                 passive=passive,
             )
         if rendered.outbound or len(own) != len(replies):
             self.outgoing.wake()
-        return Handled(own, answer=rendered.answer if passive else None, route=route)
+        return Handled(given, answer=rendered.answer if passive else None, route=route)
 
     async def resume(self) -> int:
         """Handle deliveries recorded but never handled whose handler stopped mid-way."""

@@ -11,6 +11,7 @@ from bot.store.customers import Customers
 from bot.store.database import Database
 from bot.store.dead_letters import DeadLetters
 from bot.store.deliveries import Deliveries
+from bot.store.held import HeldReplies
 from bot.store.kb.faqs import KnowledgeBaseStore
 from bot.store.kb.feedback import Feedback
 from bot.store.kb.review import ReviewQueue
@@ -39,6 +40,7 @@ class Store:
         self.deliveries = Deliveries(db)
         self.dead_letters = DeadLetters(db)
         self.outbox = OutboxRows(db)
+        self.held = HeldReplies(db)
         self.kb = KnowledgeBaseStore(db)
         self.kb_review = ReviewQueue(db, self.kb)
         self.feedback = Feedback(db)

@@ -66,14 +66,18 @@ class Harness:
 
         # A rescheduled row raises no event of its own: look again each time the outbox idles.
         async def done() -> None:
-            while any(row.status in ("pending", "sending") for row in self.rows()):
+            while any(row.status in ("pending", "sending") for row in self.all_rows()):
                 await self.bot.outbox.wait_idle()
                 await asyncio.sleep(0.01)
 
         await asyncio.wait_for(done(), timeout)
 
-    def rows(self) -> list[OutboxRow]:
+    def all_rows(self) -> list[OutboxRow]:
         return list(reversed(self.bot.store.outbox.list(limit=100)))
+
+    def rows(self) -> list[OutboxRow]:
+        """The messages sent, without the read receipts of handled messages."""
+        return [row for row in self.all_rows() if "status" not in row.request.body]
 
     def close_window(self, user_id: str, hours: float = 25) -> None:
         """Pretend the customer last wrote `hours` ago."""
@@ -382,3 +386,27 @@ async def test_a_stalled_send_times_out_and_is_retried(harness_for: Callable[...
     harness.graph.release()
     [row] = harness.rows()
     assert (row.status, row.attempts) == ("sent", 2)
+
+
+async def test_a_handled_message_is_marked_read_and_a_reaction_is_not(harness: Harness) -> None:
+    wamid = "wamid.HBgNODYxMzgwMDEzODAwMBUCABIYFjNFQjBDMDQ1RjA5QTFBMkUzQjQ0AA=="
+    await harness.post(fixture("reaction.json"))
+    await harness.post(fixture("text.json"))
+    assert await harness.graph.wait_for_read(1) == [wamid]
+    await harness.settled(1)
+    # Marked read before its answer goes, and exactly once.
+    receipt, answer = [row for row in harness.all_rows() if row.request.user_id == LI][:2]
+    assert receipt.request.body == {"messaging_product": "whatsapp", "status": "read",
+                                    "message_id": wamid}
+    assert answer.request.body["type"] == "interactive"
+    await harness.post(fixture("text.json"))  # Meta's redelivery: handled once, read once
+    await harness.finished()
+    assert harness.graph.marked_read == [wamid]
+
+
+async def test_marking_read_can_be_switched_off(harness_for: Callable[..., Any]) -> None:
+    harness: Harness = await harness_for(mark_read=False)
+    await harness.post(fixture("text.json"))
+    await harness.settled(1)
+    assert harness.graph.marked_read == []
+    assert all("status" not in row.request.body for row in harness.all_rows())

@@ -228,7 +228,7 @@ class Pipeline:
         if message.edit_of is not None:
             self.store.conversations.edit_inbound(message.platform, message.edit_of, message.text)
             return self._finish(message, customer, [], "edit", ticket, language)
-        message = self._pick_numbered(message, customer)
+        message = self._pick_numbered(self._pressed_menu(message), customer)
         self.store.conversations.append(
             customer_id=customer.id, platform=message.platform, chat_id=message.chat_id,
             direction="in", kind=message.kind.value, text=message.text, payload=message.payload,
@@ -265,6 +265,15 @@ class Pipeline:
         self.outgoing.wake()
         answer = rendered.answer if rendered is not None and passive else None
         return Handled([apology], answer=answer, route="error")
+
+    def _pressed_menu(self, message: Message) -> Message:
+        """A click on the platform's own menu (WeChat) is a button press: its key is the
+        button's id, its title the text (the event stays, for routes that ask)."""
+        if message.kind is not MessageKind.EVENT or message.event != Event.MENU_CLICK:
+            return message
+        key = message.payload or ""
+        title = self.store.platform_menus.title(message.platform, key) or message.text or key
+        return replace(message, kind=MessageKind.BUTTON, payload=key, text=title)
 
     def _pick_numbered(self, message: Message, customer: Customer) -> Message:
         """A bare number answering the last offered buttons becomes that button press."""

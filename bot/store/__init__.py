@@ -16,7 +16,7 @@ from bot.store.kb.faqs import KnowledgeBaseStore
 from bot.store.kb.feedback import Feedback
 from bot.store.kb.review import ReviewQueue
 from bot.store.kv import KeyValues
-from bot.store.menus import Menus
+from bot.store.menus import Menus, PlatformMenus
 from bot.store.migrations import ensure_schema
 from bot.store.orders.orders import Orders
 from bot.store.outbox import OutboxRows
@@ -46,6 +46,7 @@ class Store:
         self.feedback = Feedback(db)
         self.kv = KeyValues(db)
         self.menus = Menus(self.kv)
+        self.platform_menus = PlatformMenus(self.kv)
         self.orders = Orders(db)
         self.loyalty = Loyalty(db)
         self.staff = StaffRecords(db)

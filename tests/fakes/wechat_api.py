@@ -43,6 +43,7 @@ class FakeWeChatApi:
     menu: dict[str, Any] | None = None
     menu_calls: list[tuple[str, dict[str, Any] | None]] = field(default_factory=list)
     uploads: list[tuple[str, str, bytes]] = field(default_factory=list)  # type, filename, bytes
+    files: dict[str, bytes] = field(default_factory=dict)  # GET /files/<name>: images to fetch
     url: str = ""
     _runner: web.AppRunner | None = None
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -65,6 +66,7 @@ class FakeWeChatApi:
         app.router.add_get("/cgi-bin/menu/get", self._menu_get)
         app.router.add_get("/cgi-bin/menu/delete", self._menu_delete)
         app.router.add_post("/cgi-bin/media/upload", self._upload)
+        app.router.add_get("/files/{name}", self._file)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -220,3 +222,10 @@ class FakeWeChatApi:
         await self._changed_now()
         return web.json_response({"type": kind, "media_id": f"media-{len(self.uploads)}",
                                   "created_at": 1763862000})
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """A file the bot fetches (an image in a reply, on the brand's own server)."""
+        content = self.files.get(request.match_info["name"])
+        if content is None:
+            return web.Response(status=404, text="not found")
+        return web.Response(body=content, content_type="application/octet-stream")

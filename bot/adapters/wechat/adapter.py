@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from ipaddress import ip_address
 
@@ -17,6 +18,7 @@ from bot.adapters.wechat.api import (
     is_window_open,
 )
 from bot.adapters.wechat.crypto import MessageCipher, is_signed, sign
+from bot.adapters.wechat.media import MediaUploads
 from bot.adapters.wechat.message import NAME, parse_fields
 from bot.adapters.wechat.notice import render_notice
 from bot.adapters.wechat.xml import read_fields, write_fields
@@ -206,11 +208,13 @@ class WeChatAdapter:
         or, on an account without it, held for a later passive answer."""
         if self.holds_replies():
             return self._render_held(message, replies, passive=passive)
-        parts = self._texts(replies)
+        parts = self._texts(replies, images=False)
+        images = self._images(message.chat_id, replies)
         if not passive or not parts:
-            return Rendered(WebhookAnswer(body="success"), self._sends(message.chat_id, parts))
+            sends = self._sends(message.chat_id, parts) + images
+            return Rendered(WebhookAnswer(body="success"), sends)
         answer = self._passive(message, parts[0])
-        return Rendered(answer, self._sends(message.chat_id, parts[1:]))
+        return Rendered(answer, self._sends(message.chat_id, parts[1:]) + images)
 
     def _render_held(
         self, message: Message, replies: Sequence[Reply], *, passive: bool
@@ -244,7 +248,13 @@ class WeChatAdapter:
 
     def render_to(self, address: Address, replies: Sequence[Reply]) -> tuple[OutboundRequest, ...]:
         """Customer-service sends to someone who is not the sender of a message."""
-        return self._sends(address.user_id or address.chat_id, self._texts(replies))
+        openid = address.user_id or address.chat_id
+        if self.holds_replies():
+            # Kept whole for a passive answer (the transport holds them): images as links.
+            return self._sends(openid, self._texts(replies))
+        return self._sends(openid, self._texts(replies, images=False)) + self._images(
+            openid, replies
+        )
 
     def render_notice(self, address: Address, notice: Notice) -> tuple[OutboundRequest, ...]:
         """The notice as the template message or subscribe notification configured for its
@@ -260,18 +270,31 @@ class WeChatAdapter:
         return not self.holds_replies() and is_window_open(last_inbound_at, now)
 
     def transport(self) -> WeChatTransport:
-        """Customer-service sends with the shared access token."""
-        return WeChatTransport(self.ports.inbound, self.tokens, self.clock.now, self.account)
+        """Customer-service sends with the shared access token; images uploaded as media."""
+        return WeChatTransport(self.ports.inbound, self.tokens, self.clock.now, self.account,
+                               MediaUploads(self.tokens).media_id)
 
     @staticmethod
-    def _texts(replies: Sequence[Reply]) -> list[str]:
-        """Each reply as text (buttons numbered), split to WeChat's byte limit."""
+    def _texts(replies: Sequence[Reply], *, images: bool = True) -> list[str]:
+        """Each reply as text (buttons numbered, image links too unless they go as images),
+        split to WeChat's byte limit."""
         parts: list[str] = []
         for reply in replies:
-            text = numbered(reply)
+            text = numbered(reply if images else replace(reply, image_url=None))
             if text.strip():
                 parts.extend(split_text(text, MAX_TEXT_BYTES, utf8_length))
         return parts
+
+    @staticmethod
+    def _images(openid: str, replies: Sequence[Reply]) -> tuple[OutboundRequest, ...]:
+        """An image message per reply image; the transport uploads it as temporary media."""
+        return tuple(
+            OutboundRequest(
+                platform=NAME, chat_id=openid, user_id=openid, path=SEND_PATH,
+                body={"touser": openid, "msgtype": "image", "image": {"url": reply.image_url}},
+            )
+            for reply in replies if reply.image_url
+        )
 
     @staticmethod
     def _sends(openid: str, parts: Sequence[str]) -> tuple[OutboundRequest, ...]:

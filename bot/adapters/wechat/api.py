@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import aiohttp
 
 from bot.core.adapter import OutboundRequest, SendResult, SendStatus
-from bot.core.errors import TokenError
+from bot.core.errors import MediaError, TokenError
 from bot.core.http import call_json, classify_http
 from bot.core.message import Reply
 from bot.core.ports import InboundTimes, KeyValueCache
@@ -160,23 +161,59 @@ class WeChatTransport:
     def __init__(
         self, inbound: InboundTimes, tokens: AccessTokens, now: Callable[[], datetime],
         account: AccountKind | None = None,
+        images: Callable[[aiohttp.ClientSession, str], Awaitable[str]] | None = None,
     ) -> None:
         self.inbound = inbound
         self.tokens = tokens
         self.now = now
         # Without one given: a service account, until WeChat says otherwise.
         self.account = account or AccountKind(tokens.kv, tokens.app_id, "service", now)
+        self.images = images
+
+    async def _with_media(
+        self, session: aiohttp.ClientSession, request: OutboundRequest
+    ) -> tuple[OutboundRequest, str]:
+        """An image reply (stored with its URL) as an image message with its media id; an
+        image WeChat can never take goes as its link instead, and the note says so."""
+        image = request.body.get("image")
+        if request.body.get("msgtype") != "image" or not isinstance(image, dict) or (
+            "url" not in image
+        ):
+            return request, ""
+        url = str(image["url"])
+        try:
+            if self.images is None:
+                raise MediaError("no media uploads for this transport", permanent=True)
+            media_id = await self.images(session, url)
+        except MediaError as error:
+            if not error.permanent:
+                raise
+            text = {"touser": request.body.get("touser"), "msgtype": "text",
+                    "text": {"content": url}}
+            return replace(request, body=text), f"sent the image's link instead: {error}"
+        body = {"touser": request.body.get("touser"), "msgtype": "image",
+                "image": {"media_id": media_id}}
+        return replace(request, body=body), ""
 
     async def send(self, session: aiohttp.ClientSession, request: OutboundRequest) -> SendResult:
         """Send one row: a customer-service message only within the window, and never on an
         account without that API (it is held for a passive answer instead)."""
+        note = ""
         if request.path == SEND_PATH:
             if self.account.holds_replies():
                 return SendResult(SendStatus.HELD, HELD_NOTE, held=replies_of(request.body))
             last = self.inbound.last_inbound_at("wechat", request.user_id or request.chat_id)
             if not is_window_open(last, self.now()):
                 return SendResult(SendStatus.UNDELIVERABLE, UNDELIVERABLE[45015])
+            try:
+                request, note = await self._with_media(session, request)
+            except MediaError as error:
+                return SendResult(SendStatus.RETRY, f"image: {error}")
+            except TokenError as error:
+                return SendResult(SendStatus.RETRY, f"access token: {error}")
         result = await self._send(session, request)
+        if note and result.status is SendStatus.SENT:
+            return replace(result, error=note)
         if request.path == SEND_PATH and result.error.startswith(f"errcode {UNAUTHORIZED}:"):
             self.account.learn_subscription()
             return SendResult(SendStatus.HELD, f"{HELD_NOTE} ({result.error})",

@@ -213,7 +213,10 @@ class Pipeline:
 
     async def _handle(self, message: Message, ticket: Ticket) -> Handled:
         now = self.clock.now()
-        language = detect_language(message.text, "") if message.text else ""
+        # A /command's words are the bot's, not the customer's language: "/kb unanswered" must
+        # not make a Chinese-speaking staff member (or "/order" a customer) English.
+        command = message.text.lstrip().startswith("/")
+        language = detect_language(message.text, "") if message.text and not command else ""
         customer = self.store.customers.resolve(
             message.platform, message.user_id, now, display_name=message.display_name,
             language=language or None, default_language=self.config.bot.default_language,

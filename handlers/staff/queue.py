@@ -24,7 +24,7 @@ async def queue(invocation: Invocation, ctx: Context) -> list[Reply]:
     closed = handoffs.expire_idle(ctx, invocation.message)
     waiting = ctx.store.handoffs.waiting()
     if not waiting:
-        return [*closed, *text_reply("Nobody is waiting.")]
+        return [*closed, *text_reply(ctx.staff_text("staff_queue_empty"))]
     lines = [
         f"#{item.id} {item.status} {item.platform}:{item.user_id} since"
         f" {item.requested_at:%m-%d %H:%M}" + (f" — {item.agent}" if item.agent else "")
@@ -39,22 +39,23 @@ async def take(invocation: Invocation, ctx: Context) -> list[Reply]:
     closed = handoffs.expire_idle(ctx, invocation.message)
     item = ctx.store.handoffs.get(number)
     if item is None:
-        return [*closed, *text_reply(f"No conversation #{number}.")]
+        return [*closed, *text_reply(ctx.staff_text("staff_no_conversation", number=number))]
     if item.status == "claimed" and item.agent == invocation.staff:
-        return [*closed, *text_reply(f"You already hold #{number}.")]
+        return [*closed, *text_reply(ctx.staff_text("staff_take_already", number=number))]
     claimed = item.status == "queued" and ctx.store.handoffs.claim(
         number, invocation.staff, ctx.now()
     )
     if not claimed:
-        holder = f" by {item.agent}" if item.agent else ""
-        return [*closed, *text_reply(f"#{number} is {item.status}{holder}.")]
+        key = "staff_take_held" if item.agent else "staff_take_status"
+        text = ctx.staff_text(key, number=number, status=item.status, agent=item.agent or "")
+        return [*closed, *text_reply(text)]
     invocation.audit(ctx, "handoff.take", target=f"#{number}", after={"agent": invocation.staff})
     held = len(ctx.store.handoffs.held_by(invocation.staff))
-    how = "plain text or " if held == 1 else ""
     lines = [
-        f"You have #{number} ({item.platform}:{item.user_id}, customer {item.customer_id}).",
+        ctx.staff_text("staff_take_yours", number=number,
+                       identity=f"{item.platform}:{item.user_id}", customer=item.customer_id),
         *handoffs.transcript(ctx, item.customer_id),
-        f"Answer with {how}“#{number} your text”; /release {number} hands it back.",
+        ctx.staff_text("staff_take_how_plain" if held == 1 else "staff_take_how", number=number),
     ]
     joined = handoffs.customer_text(ctx, item, "handoff_joined")
     return [
@@ -75,12 +76,14 @@ async def release(invocation: Invocation, ctx: Context) -> list[Reply]:
         number = held[0].id
     item = ctx.store.handoffs.get(number)
     if item is None or item.status == "closed":
-        return text_reply(f"#{number} is not open.")
+        return text_reply(ctx.staff_text("staff_release_not_open", number=number))
     if item.agent != invocation.staff and not allows(invocation.role, "admin"):
-        return text_reply(f"#{number} is held by {item.agent or 'nobody'}; only they release it.")
+        return text_reply(
+            ctx.staff_text("staff_release_not_yours", number=number, agent=item.agent or "-")
+        )
     replies = handoffs.close(ctx, item, "released", invocation.message)
     invocation.audit(ctx, "handoff.release", target=f"#{number}", before={"agent": item.agent})
-    return [*replies, *text_reply(f"#{number} released; the customer was asked to rate it.")]
+    return [*replies, *text_reply(ctx.staff_text("staff_released", number=number))]
 
 
 COMMANDS = (

@@ -34,6 +34,22 @@ def check_text(table: TableReader, key: str, text: str, kind: NoticeKind) -> Non
         )
 
 
+def required(table: TableReader, key: str, what: str) -> str:
+    """A string that must be there (a template's name or id); a problem saying `what` if not."""
+    value = table.string(key).strip()
+    if not value:
+        table.problem(key, f"must be {what}")
+    return value
+
+
+def template_text(table: TableReader, key: str, kind: NoticeKind) -> str:
+    """An optional text with placeholders of `kind` notices (a link, a button's end)."""
+    value = table.string(key)
+    if value:
+        check_text(table, key, value, kind)
+    return value
+
+
 def read_kinds(
     table: TableReader, key: str, read: Callable[[TableReader, NoticeKind], T | None]
 ) -> dict[NoticeKind, T]:

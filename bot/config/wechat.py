@@ -7,7 +7,7 @@ import binascii
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network
 
-from bot.config.notices import check_text, read_kinds, string_table
+from bot.config.notices import check_text, read_kinds, required, string_table, template_text
 from bot.config.reader import TableReader
 from bot.config.server import networks
 from bot.core.message import NoticeKind
@@ -109,12 +109,8 @@ def read_wechat(table: TableReader) -> WeChatSettings:
 def _read_notice(table: TableReader, kind: NoticeKind) -> WeChatNotice | None:
     """One `[platforms.wechat.notices.<kind>]` table."""
     api = table.string("api", "template", choices=NOTICE_APIS)
-    template_id = table.string("template_id").strip()
-    if not template_id:
-        table.problem("template_id", "must be the template's id from the MP console")
-    url = table.string("url")
-    if url:
-        check_text(table, "url", url, kind)
+    template_id = required(table, "template_id", "the template's id from the MP console")
+    url = template_text(table, "url", kind)
     data = tuple(string_table(table, "data"))
     if not data:
         table.problem("data", "must map each template field (thing1, time2 …) to its text")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.config.notices import check_text, read_kinds, string_table
+from bot.config.notices import check_text, read_kinds, required, string_table, template_text
 from bot.config.reader import TableReader
 from bot.core.language import ENGLISH, HANS, HANT
 from bot.core.message import NoticeKind
@@ -85,12 +85,8 @@ def _parameters(table: TableReader, key: str, kind: NoticeKind) -> Parameters:
 
 def _read_template(table: TableReader, kind: NoticeKind) -> WhatsAppTemplate | None:
     """One `[platforms.whatsapp.templates.<kind>]` table."""
-    name = table.string("name").strip()
-    if not name:
-        table.problem("name", "must be the approved template's name")
-    url_button = table.string("url_button")
-    if url_button:
-        check_text(table, "url_button", url_button, kind)
+    name = required(table, "name", "the approved template's name")
+    url_button = template_text(table, "url_button", kind)
     languages = tuple(string_table(table, "languages"))
     for language, _ in languages:
         if language not in LANGUAGES:

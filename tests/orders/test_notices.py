@@ -6,11 +6,10 @@ templates in the customer's language, WeChat template messages and subscribe not
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.app import Bot, build_bot
@@ -24,8 +23,8 @@ from tests.adapters.whatsapp.helpers import ENV as WHATSAPP_ENV
 from tests.adapters.whatsapp.helpers import settings_table
 from tests.fakes.wechat_api import FakeWeChatApi
 from tests.fakes.whatsapp_api import FakeGraphApi
-from tests.helpers.wechat import APP_ID, APP_SECRET, OPENID, platform_table
 from tests.helpers.wechat import ENV as WECHAT_ENV
+from tests.helpers.wechat import OPENID, platform_table
 
 SECRET = "order-events-s3cret"
 NOW = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
@@ -58,22 +57,6 @@ WECHAT_NOTICES = {
 }
 
 Client = TestClient[Any, Any]
-
-
-@pytest.fixture
-async def graph() -> AsyncIterator[FakeGraphApi]:
-    fake = FakeGraphApi()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def wechat_api() -> AsyncIterator[FakeWeChatApi]:
-    fake = FakeWeChatApi(APP_ID, APP_SECRET)
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 def customer_of(bot: Bot, platform: str, user_id: str, language: str, wrote_ago: timedelta) -> str:

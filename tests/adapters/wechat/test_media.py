@@ -4,7 +4,7 @@ once per content (cached by its hash), converted when WeChat would refuse the fo
 from __future__ import annotations
 
 import io
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -20,7 +20,7 @@ from bot.runtime.router import Route, Router
 from bot.server.app import create_app
 from bot.server.running import BOT_KEY
 from tests.fakes.wechat_api import FakeWeChatApi
-from tests.helpers.wechat import ACCOUNT, APP_ID, APP_SECRET, ENV, OPENID, platform_table, push
+from tests.helpers.wechat import ENV, OPENID, platform_table, push, text_push
 
 Client = TestClient[Any, Any]
 
@@ -31,30 +31,13 @@ def picture(kind: str, color: str = "green") -> bytes:
     return buffer.getvalue()
 
 
-def text_push(content: str, msg_id: str) -> str:
-    return (
-        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
-        f"<FromUserName><![CDATA[{OPENID}]]></FromUserName><CreateTime>1763862100</CreateTime>"
-        f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
-        f"<MsgId>{msg_id}</MsgId></xml>"
-    )
-
-
-@pytest.fixture
-async def wechat_api() -> AsyncIterator[FakeWeChatApi]:
-    fake = FakeWeChatApi(APP_ID, APP_SECRET)
-    fake.files = {"tea.png": picture("PNG"), "copy.png": picture("PNG"),
-                  "cup.webp": picture("WEBP", "white"), "broken.png": b"not an image"}
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
 @pytest.fixture
 async def client(
     make_config: Callable[..., Config], aiohttp_client: Callable[..., Awaitable[Client]],
     wechat_api: FakeWeChatApi,
 ) -> Client:
+    wechat_api.files = {"tea.png": picture("PNG"), "copy.png": picture("PNG"),
+                        "cup.webp": picture("WEBP", "white"), "broken.png": b"not an image"}
     bot = build_bot(make_config(platforms={"wechat": platform_table("plain", wechat_api.url)},
                                 env=ENV))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -25,20 +25,11 @@ from bot.runtime.router import Route, Router
 from bot.server.app import create_app
 from bot.server.running import BOT_KEY
 from tests.fakes.wechat_api import FakeWeChatApi
-from tests.helpers.wechat import ACCOUNT, APP_ID, APP_SECRET, ENV, OPENID, platform_table, push
+from tests.helpers.wechat import ENV, platform_table, push, text_push
 
 Client = TestClient[Any, Any]
 BUDGET = 0.05
 DEADLINE = 0.4  # WeChat's 5 s, shortened: how long it waits for an answer before retrying
-
-
-def text_push(content: str, msg_id: str) -> str:
-    return (
-        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
-        f"<FromUserName><![CDATA[{OPENID}]]></FromUserName><CreateTime>1763862100</CreateTime>"
-        f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
-        f"<MsgId>{msg_id}</MsgId></xml>"
-    )
 
 
 def answering_after(delays: dict[str, float], texts: dict[str, str] | None = None) -> Route:
@@ -49,14 +40,6 @@ def answering_after(delays: dict[str, float], texts: dict[str, str] | None = Non
         return [Reply(text=(texts or {}).get(message.text, f"answer {message.text}"))]
 
     return Route("timed", lambda message, ctx: True, handle)
-
-
-@pytest.fixture
-async def wechat_api() -> AsyncIterator[FakeWeChatApi]:
-    fake = FakeWeChatApi(APP_ID, APP_SECRET)
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -86,14 +86,6 @@ class Harness:
             "UPDATE identities SET last_inbound_at = ? WHERE platform = 'whatsapp'"
             " AND user_id = ?", [iso(moment), user_id],
         )
-
-
-@pytest.fixture
-async def graph() -> AsyncIterator[FakeGraphApi]:
-    fake = FakeGraphApi()
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from datetime import timedelta
 from bot.adapters.console.adapter import ConsoleAdapter
 from bot.adapters.registry import ADAPTERS
 from bot.adapters.telegram.links import TelegramPlatform
+from bot.adapters.telegram.menu import CommandMenu, Menus
+from bot.adapters.telegram.setup import MENU_LANGUAGES
 from bot.adapters.web.adapter import WebAdapter
 from bot.adapters.wechat.adapter import WeChatAdapter
 from bot.adapters.wechat.qr import InviteQrCodes, WeChatPlatform
@@ -21,6 +23,7 @@ from bot.core.clock import Clock
 from bot.core.ports import AdapterPorts
 from bot.core.service import Periodic, Service
 from bot.core.signing import TokenSigner
+from bot.core.texts import Texts
 from bot.kb.index import FaqIndex
 from bot.kb.seed import load_faqs, load_texts
 from bot.orders.events import OrderEvents
@@ -33,7 +36,7 @@ from bot.runtime.ingress import Ingress
 from bot.runtime.outbox import Outbox
 from bot.runtime.outgoing import Outgoing
 from bot.runtime.pipeline import Pipeline
-from bot.runtime.router import Router
+from bot.runtime.router import Router, menu_of
 from bot.staff.timer import HandoffTimer
 from bot.store import Store, open_store
 from bot.store.checkpoints import WalCheckpoints
@@ -136,6 +139,16 @@ def _platforms(config: Config, invite_qr: InviteQrCodes | None) -> dict[str, Pla
     return platforms
 
 
+def _telegram_menus(config: Config, texts: Texts) -> Menus:
+    """The routes' /commands, described in the default language and each menu language."""
+    commands = menu_of(ROUTES, config)
+    languages = [("", config.bot.default_language), *MENU_LANGUAGES]
+    return {
+        code: [(entry.command, texts.get(entry.text_key, language)) for entry in commands]
+        for code, language in languages
+    }
+
+
 def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None = None) -> Bot:
     """Open the store (seeding it if new) and wire every part together."""
     clock = clock or Clock()
@@ -203,6 +216,10 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
     ]
     if invite_qr is not None:
         services.append(invite_qr)
+    telegram = config.platforms.get("telegram")
+    if isinstance(telegram, TelegramSettings) and telegram.enabled:
+        # The "/" menu customers see is what the routes answer (handlers/__init__.py).
+        services.append(CommandMenu(telegram, _telegram_menus(config, texts)))
     return Bot(
         config=config, store=store, clock=clock, faqs=faqs, adapters=adapters,
         webhooks=webhooks, outbox=outbox, outgoing=outgoing, pipeline=pipeline,

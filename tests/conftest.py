@@ -13,7 +13,10 @@ from aiohttp.test_utils import TestClient
 from bot.app import Bot, build_bot
 from bot.config import Config, parse_config
 from bot.server.app import create_app
+from tests.fakes.wechat_api import FakeWeChatApi
+from tests.fakes.whatsapp_api import FakeGraphApi
 from tests.helpers.chat import Chat
+from tests.helpers.wechat import APP_ID, APP_SECRET
 
 ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = ("127.", "::1", "localhost")
@@ -92,3 +95,21 @@ async def client(
 def chat(bot: Bot) -> Chat:
     """A conversation with the bot as one web customer."""
     return Chat(bot)
+
+
+@pytest.fixture
+async def wechat_api() -> AsyncIterator[FakeWeChatApi]:
+    """The fake WeChat API on loopback, for the test account."""
+    fake = FakeWeChatApi(APP_ID, APP_SECRET)
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+async def graph() -> AsyncIterator[FakeGraphApi]:
+    """The fake WhatsApp Graph API on loopback."""
+    fake = FakeGraphApi()
+    await fake.start()
+    yield fake
+    await fake.close()

@@ -27,14 +27,6 @@ AGENT = 7001  # a Telegram user who is an agent; their private chat is the staff
 
 
 @pytest.fixture
-async def graph() -> AsyncIterator[FakeGraphApi]:
-    fake = FakeGraphApi()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
 async def telegram() -> AsyncIterator[FakeTelegramApi]:
     fake = FakeTelegramApi()
     await fake.start()

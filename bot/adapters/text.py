@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from bot.core.message import Reply
 
@@ -63,3 +63,15 @@ def utf8_length(text: str) -> int:
 def utf16_length(text: str) -> int:
     """Length in UTF-16 code units (Telegram counts these)."""
     return len(text.encode("utf-16-le")) // 2
+
+
+class _Fields(dict[str, str]):
+    """Placeholders a notice leaves empty are filled with nothing, not an error."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def fill(template: str, fields: Mapping[str, str]) -> str:
+    """A template text with its `{name}` placeholders filled from a notice's fields."""
+    return template.format_map(_Fields(fields))

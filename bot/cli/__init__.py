@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from bot.cli import kb, orders, outbox, serve, staff, webhook
+from bot.cli import kb, orders, outbox, serve, staff, webhook, wechat
 from bot.core.errors import ConfigError, KnowledgeBaseError
 
 
@@ -16,7 +16,7 @@ def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="brandbot", description=__doc__)
     main.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     commands = main.add_subparsers(dest="command", required=True)
-    for module in (serve, webhook, kb, orders, outbox, staff):
+    for module in (serve, webhook, wechat, kb, orders, outbox, staff):
         module.register(commands)
     return main
 

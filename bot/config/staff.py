@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from bot.config.reader import TableReader
 
 STAFF_ROLES = ("agent", "editor", "admin")
+STAFF_LANGUAGES = ("zh-Hans", "zh-Hant", "en")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -16,6 +17,9 @@ class StaffSettings:
     """Who runs the bot from the chat apps, and where they hear about handoffs."""
 
     members: Mapping[str, str] = field(default_factory=dict)  # "platform:user_id" -> role
+    # "platform:user_id" -> the language staff texts are written in for them (zh-Hans, en);
+    # not given: the language the bot knows them by.
+    languages: Mapping[str, str] = field(default_factory=dict)
     chat: str = ""  # "platform:chat_id" of the staff chat; empty: no notifications
     confirm_points_above: int = 500  # grants above this many points need /confirm
 
@@ -37,8 +41,20 @@ def read_staff(table: TableReader) -> StaffSettings:
     defaults = StaffSettings()
     members_table = table.subtable("members")
     members: dict[str, str] = {}
+    languages: dict[str, str] = {}
     for identity in members_table.table:
-        role = members_table.string(identity, choices=STAFF_ROLES)
+        if isinstance(members_table.table[identity], dict):
+            # "telegram:123" = { role = "admin", language = "en" }
+            member = members_table.subtable(identity)
+            role = member.string("role", choices=STAFF_ROLES)
+            if not role:
+                member.problem("role", f"must be one of {', '.join(STAFF_ROLES)}")
+            language = member.string("language", choices=STAFF_LANGUAGES)
+            if language:
+                languages[identity] = language
+            member.finish()
+        else:
+            role = members_table.string(identity, choices=STAFF_ROLES)
         platform, _, user_id = identity.partition(":")
         if not platform or not user_id:
             members_table.problem(identity, "must be written as \"platform:user_id\"")
@@ -53,6 +69,7 @@ def read_staff(table: TableReader) -> StaffSettings:
         table.problem("chat", "must be written as \"platform:chat_id\"")
     return StaffSettings(
         members=members,
+        languages=languages,
         chat=chat,
         confirm_points_above=table.integer(
             "confirm_points_above", defaults.confirm_points_above, minimum=0

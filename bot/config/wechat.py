@@ -7,10 +7,16 @@ import binascii
 from dataclasses import dataclass, field
 from ipaddress import IPv4Network, IPv6Network
 
+from bot.config.notices import check_text, read_kinds, required, string_table, template_text
 from bot.config.reader import TableReader
 from bot.config.server import networks
+from bot.core.message import NoticeKind
 
 MODES = ("plain", "compatible", "safe")
+# A service account (服务号) may send customer-service messages; a subscription account
+# (订阅号) without that API can answer only in the passive reply (docs/platforms.md §1.9).
+ACCOUNTS = ("service", "subscription")
+NOTICE_APIS = ("template", "subscribe")  # template messages, or subscribe notifications
 API_BASE_URL = "https://api.weixin.qq.com"
 DEADLINE_SECONDS = 5.0  # WeChat gives up on the webhook after 5 s and retries
 AES_KEY_LENGTH = 43
@@ -30,6 +36,17 @@ def decode_aes_key(encoding_aes_key: str) -> bytes:
 
 
 @dataclass(frozen=True, slots=True)
+class WeChatNotice:
+    """How one kind of notice goes outside the 48-hour window: a template message or a
+    subscribe notification, its template id, and each template field's text."""
+
+    api: str
+    template_id: str
+    data: tuple[tuple[str, str], ...]  # (template field, text with {placeholders})
+    url: str = ""  # opened when the customer taps it (may hold placeholders)
+
+
+@dataclass(frozen=True, slots=True)
 class WeChatSettings:
     """The `[platforms.wechat]` table."""
 
@@ -46,6 +63,8 @@ class WeChatSettings:
     replay_window_seconds: int = 300
     # WeChat's callback addresses (`getcallbackip`); empty: accept pushes from anywhere.
     allowed_networks: tuple[IPv4Network | IPv6Network, ...] = ()
+    account: str = "service"
+    notices: dict[NoticeKind, WeChatNotice] = field(default_factory=dict)
 
 
 def read_wechat(table: TableReader) -> WeChatSettings:
@@ -65,6 +84,10 @@ def read_wechat(table: TableReader) -> WeChatSettings:
     budget = table.number("reply_budget_seconds", defaults.reply_budget_seconds, minimum=0)
     if budget >= DEADLINE_SECONDS:
         table.problem("reply_budget_seconds", "must be below 5 (WeChat's deadline)")
+    account = table.string("account", defaults.account, choices=ACCOUNTS)
+    if account == "subscription" and budget == 0:
+        table.problem("reply_budget_seconds", "must be above 0 for a subscription account,"
+                      " which can answer only in the passive reply")
     return WeChatSettings(
         enabled=enabled,
         app_id=app_id,
@@ -78,5 +101,22 @@ def read_wechat(table: TableReader) -> WeChatSettings:
             "replay_window_seconds", defaults.replay_window_seconds, minimum=30
         ),
         allowed_networks=networks(table, "allowed_ips"),
+        account=account,
+        notices=read_kinds(table, "notices", _read_notice),
     )
+
+
+def _read_notice(table: TableReader, kind: NoticeKind) -> WeChatNotice | None:
+    """One `[platforms.wechat.notices.<kind>]` table."""
+    api = table.string("api", "template", choices=NOTICE_APIS)
+    template_id = required(table, "template_id", "the template's id from the MP console")
+    url = template_text(table, "url", kind)
+    data = tuple(string_table(table, "data"))
+    if not data:
+        table.problem("data", "must map each template field (thing1, time2 …) to its text")
+    for key, text in data:
+        check_text(table, f"data.{key}", text, kind)
+    if not template_id or not data:
+        return None
+    return WeChatNotice(api=api, template_id=template_id, data=data, url=url)
 

@@ -10,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import aiohttp
 
-from bot.core.message import Address, Message, Reply
+from bot.core.message import Address, Message, Notice, Reply
 from bot.core.ports import UpdateSink
 
 
@@ -58,6 +58,9 @@ class Rendered:
 
     answer: WebhookAnswer = field(default_factory=WebhookAnswer)
     outbound: tuple[OutboundRequest, ...] = ()
+    # Replies the platform can give only in a later webhook answer (a WeChat account without
+    # the customer-service API): kept for its retry of the message, or the customer's next one.
+    held: tuple[Reply, ...] = ()
 
 
 class SendStatus(StrEnum):
@@ -67,6 +70,7 @@ class SendStatus(StrEnum):
     RETRY = "retry"  # timeouts, 429, 5xx: try again later
     FAILED = "failed"  # the platform refused it for good
     UNDELIVERABLE = "undeliverable"  # the customer cannot be reached (window, blocked, quota)
+    HELD = "held"  # the platform cannot send it: kept for the customer's next passive answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,7 @@ class SendResult:
     retry_after: float | None = None
     platform_message_id: str | None = None
     blocked: bool = False  # the customer blocked us: stop sending to them
+    held: tuple[Reply, ...] = ()  # for HELD: what the row said, to give at the next message
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,6 +162,28 @@ class Adapter(Protocol):
         """Whether a free-form message may be sent to someone who last wrote at that time."""
         ...
 
+
+@runtime_checkable
+class HoldingAdapter(Protocol):
+    """A platform that delivers a webhook again when our answer did not reach it in time
+    (WeChat), and that on some accounts can answer only in a webhook's answer."""
+
+    # The platform stops waiting for an answer after this many seconds, then delivers again.
+    answer_deadline_seconds: float
+    deliveries: int  # how many times, at most, it delivers one message
+
+    def holds_replies(self) -> bool:
+        """Whether replies that miss the budget must wait for a retry or the next message."""
+        ...
+
+
+@runtime_checkable
+class NoticeRenderer(Protocol):
+    """An adapter with the platform's own approved messages (templates) for notices."""
+
+    def render_notice(self, address: Address, notice: Notice) -> tuple[OutboundRequest, ...]:
+        """The template send saying `notice`, allowed outside the window; () if none is set."""
+        ...
 
 
 @runtime_checkable

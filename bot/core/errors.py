@@ -16,6 +16,7 @@
     │   ├── TelegramApiError     the Bot API answered ok: false
     │   ├── TokenError           no WeChat access token could be fetched
     │   ├── QrError              WeChat did not create an invite QR code
+    │   ├── MediaError           an image in a reply could not be fetched or made WeChat media
     │   └── SourceUnavailable    the shop's order API did not answer (or its breaker is open)
     ├── StoreBusy              another writer holds the store's lock past the busy limit: 503
     └── UsageError             a staff command's arguments do not fit: answer with its usage
@@ -112,6 +113,15 @@ class TokenError(OutboundError):
 
 class QrError(OutboundError):
     """WeChat did not create the QR code; tried again on the next round."""
+
+
+class MediaError(OutboundError):
+    """An image in a reply could not be fetched, read, or uploaded as WeChat media;
+    `permanent` when trying again cannot help (not an image, gone)."""
+
+    def __init__(self, reason: str, *, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent
 
 
 class SourceUnavailable(OutboundError):

@@ -62,7 +62,11 @@ async def call_json(
         method, url, data=data, params=dict(params or {}), headers=sent_headers, **extra
     ) as response:
         raw = await response.read()
-        status, answer_headers = response.status, response.headers
+        return _answer(response.status, response.headers, raw)
+
+
+def _answer(status: int, headers: Mapping[str, str], raw: bytes) -> HttpAnswer:
+    """An answer's body decoded: JSON when it is JSON, else its text cut short."""
     text = raw.decode("utf-8", "replace")
     decoded: Any = None
     if text:
@@ -70,7 +74,34 @@ async def call_json(
             decoded = json.loads(text)
         except ValueError:
             decoded = text[:ERROR_TEXT]
-    return HttpAnswer(status, answer_headers, decoded, text)
+    return HttpAnswer(status, headers, decoded, text)
+
+
+async def fetch_bytes(
+    session: aiohttp.ClientSession, url: str, *, max_bytes: int
+) -> tuple[int, str, bytes]:
+    """GET a file: (status, content type, body); ValueError when it is over `max_bytes`.
+
+    Raises aiohttp.ClientError or TimeoutError when no answer arrives.
+    """
+    async with session.get(url) as response:
+        if response.content_length is not None and response.content_length > max_bytes:
+            raise ValueError(f"{response.content_length} bytes, over {max_bytes}")
+        body = await response.content.read(max_bytes + 1)
+        if len(body) > max_bytes:
+            raise ValueError(f"over {max_bytes} bytes")
+        return response.status, response.content_type, body
+
+
+async def upload_file(
+    session: aiohttp.ClientSession, url: str, *, field: str, filename: str, content: bytes,
+    content_type: str, params: Mapping[str, str] | None = None,
+) -> HttpAnswer:
+    """POST one file as multipart/form-data (WeChat's media upload) and read the answer."""
+    form = aiohttp.FormData()
+    form.add_field(field, content, filename=filename, content_type=content_type)
+    async with session.post(url, data=form, params=dict(params or {})) as response:
+        return _answer(response.status, response.headers, await response.read())
 
 
 def retry_after_seconds(headers: Mapping[str, str], body: Any) -> float | None:

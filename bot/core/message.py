@@ -149,6 +149,49 @@ class Address:
     user_id: str = ""
 
 
+class NoticeKind(StrEnum):
+    """What a message sent on our own initiative is about: platforms' approved messages
+    (WhatsApp templates, WeChat template and subscribe messages) are configured per kind."""
+
+    ORDER_PAID = "order_paid"
+    ORDER_SHIPPED = "order_shipped"
+    ORDER_DELIVERED = "order_delivered"
+    ORDER_REFUNDED = "order_refunded"
+    ORDER_CANCELLED = "order_cancelled"
+    POINTS_EXPIRING = "points_expiring"
+
+
+# The fields each kind of notice carries, for the placeholders of its templates.
+ORDER_FIELDS = ("number", "status", "carrier", "tracking", "expected_on")
+NOTICE_FIELDS: Mapping[NoticeKind, tuple[str, ...]] = {
+    **{kind: ORDER_FIELDS for kind in NoticeKind if kind.value.startswith("order_")},
+    NoticeKind.POINTS_EXPIRING: ("points", "date", "balance"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """The meaning of a message the bot sends on its own (an order shipped, points expiring),
+    so that a platform can say it with its own approved template outside its window."""
+
+    kind: NoticeKind
+    fields: Mapping[str, str] = field(default_factory=dict)
+    language: str = ""  # the language the customer reads
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-able data."""
+        return {"kind": self.kind.value, "fields": dict(self.fields), "language": self.language}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Notice:
+        """Rebuild a notice stored with `to_dict`."""
+        return cls(
+            NoticeKind(data["kind"]),
+            {str(key): str(value) for key, value in (data.get("fields") or {}).items()},
+            str(data.get("language", "")),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """One answer, neutral of platform; adapters render it."""
@@ -159,6 +202,7 @@ class Reply:
     link_url: str | None = None
     link_title: str | None = None
     to: Address | None = None  # None: back to the sender
+    notice: Notice | None = None  # what it means, for platforms' templates
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape used by the web chat and the stored log."""
@@ -170,6 +214,8 @@ class Reply:
             data["image_url"] = self.image_url
         if self.link_url:
             data["link"] = {"url": self.link_url, "title": self.link_title or self.link_url}
+        if self.notice is not None:
+            data["notice"] = self.notice.to_dict()
         return data
 
     @classmethod
@@ -182,6 +228,7 @@ class Reply:
             image_url=data.get("image_url"),
             link_url=link.get("url"),
             link_title=link.get("title"),
+            notice=Notice.from_dict(data["notice"]) if data.get("notice") else None,
         )
 
 

@@ -15,10 +15,14 @@ class Texts:
 
     entries: Mapping[str, Mapping[str, str]]
 
+    def has(self, key: str) -> bool:
+        """Whether there is a text `key`."""
+        return key in self.entries
+
     def get(self, key: str, language: str, **values: Any) -> str:
         """The text `key` in `language`, with `{name}` placeholders filled from `values`."""
         texts = self.entries.get(key)
         if texts is None:
-            raise KeyError(f"no canned text {key!r} in replies.toml")
+            raise KeyError(f"no canned text {key!r} in replies.toml or staff.toml")
         text = localize(dict(texts), language)
         return text.format(**values) if values else text

@@ -49,17 +49,25 @@ def load_faqs(folder: Path) -> list[Faq]:
 
 
 def load_texts(folder: Path) -> Texts:
-    """Read replies.toml: one table per text key, one entry per language."""
-    path = folder / "replies.toml"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, tomllib.TOMLDecodeError) as error:
-        raise KnowledgeBaseError([f"{path}: {error}"]) from None
-    problems = [
-        f"replies.toml: {key} must be a table of languages"
-        for key, value in data.items()
-        if not isinstance(value, dict)
-    ]
+    """Read replies.toml (customers' texts) and staff.toml (staff's): one table per text key,
+    one entry per language; a key in both files is a problem."""
+    entries: dict[str, dict[str, str]] = {}
+    problems: list[str] = []
+    for name, required in (("replies.toml", True), ("staff.toml", False)):
+        path = folder / name
+        if not required and not path.exists():
+            continue
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, tomllib.TOMLDecodeError) as error:
+            raise KnowledgeBaseError([f"{path}: {error}"]) from None
+        for key, value in data.items():
+            if not isinstance(value, dict):
+                problems.append(f"{name}: {key} must be a table of languages")
+            elif key in entries:
+                problems.append(f"{name}: {key} is also in replies.toml")
+            else:
+                entries[key] = dict(value)
     if problems:
         raise KnowledgeBaseError(problems)
-    return Texts({key: dict(value) for key, value in data.items()})
+    return Texts(entries)

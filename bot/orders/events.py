@@ -18,7 +18,7 @@ from typing import Any
 from bot.config import Config
 from bot.core.clock import Clock, iso
 from bot.core.errors import PayloadError
-from bot.core.message import Button, Reply
+from bot.core.message import Button, Notice, NoticeKind, Reply
 from bot.core.order import NUMBER, Order, StatusMark, is_stale, normalize_number
 from bot.core.payload import decode_json, header_bytes
 from bot.core.texts import Texts
@@ -246,9 +246,15 @@ class OrderEvents:
         ]
         if event.expected_on and event.status == "shipped":
             lines.append(text("order_line_expected", date=event.expected_on))
+        # What it means, for the platforms' templates outside their messaging windows.
+        notice = Notice(NoticeKind(f"order_{event.status}"), {
+            "number": event.number, "status": event.status, "carrier": event.carrier,
+            "tracking": event.tracking_number, "expected_on": event.expected_on,
+        }, language)
         return Reply(
             text="\n".join(lines),
             buttons=(Button(f"{ANOTHER}:{event.number}", text("order_button_details")),),
+            notice=notice,
         )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.config import Config
 from bot.core.clock import Clock, iso
-from bot.core.message import Reply
+from bot.core.message import Notice, NoticeKind, Reply
 from bot.core.service import Service
 from bot.core.texts import Texts
 from bot.runtime.outgoing import Outgoing
@@ -85,13 +85,15 @@ class ExpiryReminders(Service):
             customer = self.store.customers.get(account)
             language = (customer.language if customer is not None
                         else self.config.bot.default_language)
-            text = self.texts.get(
-                "rewards_expiry_reminder", language, points=first.points,
-                date=first.expires_at.astimezone(zone).date().isoformat(),
-                balance=loyalty.balance(account, now),
-            )
+            fields = {
+                "points": str(first.points),
+                "date": first.expires_at.astimezone(zone).date().isoformat(),
+                "balance": str(loyalty.balance(account, now)),
+            }
+            text = self.texts.get("rewards_expiry_reminder", language, **fields)
+            reply = Reply(text=text, notice=Notice(NoticeKind.POINTS_EXPIRING, fields, language))
             key = f"expiry-reminder:{account}:{moment}"
-            if self.outgoing.notify(account, [Reply(text=text)], key) is None:
+            if self.outgoing.notify(account, [reply], key) is None:
                 # Tried again on the next check: the customer may write (and open a window).
                 return False
             self.store.kv.set(f"{REMINDED}{account}:{moment}", "sent", now)

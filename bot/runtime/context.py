@@ -79,6 +79,26 @@ class Context:
         """A canned text in the customer's language."""
         return self.texts.get(key, self.language, **values)
 
+    def staff_language(self) -> str:
+        """The language staff texts go to this customer in: the one set for them in
+        `[staff.members]`, else the one the bot knows them by."""
+        languages = self.config.staff.languages
+        for identity in self.customer.identities:
+            found = languages.get(f"{identity.platform}:{identity.user_id}")
+            if found:
+                return found
+        return self.customer.language
+
+    def staff_language_at(self, platform: str, chat_id: str) -> str:
+        """The language of staff texts sent to a staff member or the staff chat by address:
+        the one set in `[staff.members]`, else the brand's."""
+        found = self.config.staff.languages.get(f"{platform}:{chat_id}")
+        return found or self.config.bot.default_language
+
+    def staff_text(self, key: str, **values: Any) -> str:
+        """A staff-facing text (knowledge_base/staff.toml) in the staff member's language."""
+        return self.texts.get(key, self.staff_language(), **values)
+
     def service(self, kind: type[T]) -> T | None:
         """The feature helper of this type, if the bot runs one."""
         found = self.services.get(kind)

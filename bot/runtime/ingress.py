@@ -10,10 +10,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Coroutine, Sequence
 from typing import Any
 
-from bot.core.adapter import Adapter, InboundRequest, ReceiptSource, WebhookAnswer
+from bot.core.adapter import (
+    Adapter,
+    HoldingAdapter,
+    InboundRequest,
+    ReceiptSource,
+    WebhookAnswer,
+)
 from bot.core.clock import Clock
 from bot.core.errors import PayloadError, SignatureError, StoreBusy
 from bot.core.message import Message
@@ -59,19 +66,25 @@ class Ingress:
             return WebhookAnswer(status=400, body="bad request")
         if isinstance(adapter, ReceiptSource):
             self._record_receipts(adapter, inbound)
+        arrived = time.monotonic()
         fresh = [message for message in messages if self.pipeline.record(message)]
         budget = adapter.reply_budget_seconds
         if budget is not None and len(messages) == 1:
             # One message on a platform that takes its answer passively (WeChat): a fresh one
             # is handled, a retry answered again if its first answer never reached them.
             [message] = messages
-            ticket = Ticket(passive=budget > 0)  # a budget of 0: never a passive answer
+            holding = isinstance(adapter, HoldingAdapter) and adapter.holds_replies()
+            # A budget of 0: never a passive answer, unless there is no other way to answer.
+            ticket = Ticket(passive=budget > 0 or holding)
             work: Coroutine[Any, Any, Handled | None]
             if fresh:
                 work = self.pipeline.handle(message, ticket)
             else:
                 work = self.pipeline.redelivered(message, ticket)
-            answer = await self._reply_within_budget(budget, work, ticket)
+            task: asyncio.Task[Handled | None] = self.background(work)
+            answer = await self._reply_within_budget(budget, task, ticket)
+            if answer is None and holding and isinstance(adapter, HoldingAdapter):
+                answer = await self._answer_late(adapter, message, task, arrived)
             return answer or adapter.acknowledge(inbound)
         for message in fresh:
             self.background(self.pipeline.handle(message))
@@ -102,10 +115,9 @@ class Ingress:
                               receipt.platform, receipt.state)
 
     async def _reply_within_budget(
-        self, budget: float, work: Coroutine[Any, Any, Handled | None], ticket: Ticket
+        self, budget: float, task: asyncio.Task[Handled | None], ticket: Ticket
     ) -> WebhookAnswer | None:
         """The passive answer if the replies are ready in time; else they go the outbox."""
-        task: asyncio.Task[Handled | None] = self.background(work)
         done, _ = await asyncio.wait({task}, timeout=budget)
         if not done and ticket.close():
             return None  # the handler will send its replies through the outbox
@@ -116,6 +128,27 @@ class Ingress:
         except Exception:
             return None  # logged by the task; the delivery is resumed from the store
         return handled.answer if handled is not None else None
+
+    async def _answer_late(
+        self, adapter: HoldingAdapter, message: Message, task: asyncio.Task[Handled | None],
+        arrived: float,
+    ) -> WebhookAnswer | None:
+        """On a platform that can only answer passively, replies that missed the budget are
+        held; unless this is the platform's last delivery of the message, it gets no answer
+        before its deadline, so that it delivers the message again and that delivery carries
+        them. Finished before the deadline after all, they are given here (if that answer
+        comes too late for the platform, its retry gets them again).
+        """
+        delivery = self.store.deliveries.get(message.platform, message.message_id)
+        if delivery is not None and delivery.attempts >= adapter.deliveries:
+            # No retry is coming: "success" now, and the replies wait for the next message.
+            return None
+        remaining = adapter.answer_deadline_seconds - (time.monotonic() - arrived)
+        done, _ = await asyncio.wait({task}, timeout=max(remaining, 0.0))
+        if not done:
+            return None  # past the deadline: the platform has gone and will deliver again
+        again = await self.pipeline.redelivered(message, Ticket(passive=True))
+        return again.answer if again is not None else None
 
     def background(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run handling in a task of its own, kept until it ends (and drained at shutdown)."""

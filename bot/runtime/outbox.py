@@ -26,6 +26,7 @@ from bot.core.errors import StoreBusy
 from bot.core.service import Service
 from bot.runtime.ratelimit import RateLimiter
 from bot.store import Store
+from bot.store.held import LATER
 from bot.store.outbox import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -212,6 +213,19 @@ class Outbox(Service):
             self.store.customers.mark_unreachable(request.platform, request.user_id)
         if result.status is SendStatus.SENT:
             self.store.outbox.mark_sent(row.id, now, result.platform_message_id, result.error)
+            return
+        if result.status is SendStatus.HELD:
+            # The platform cannot send it (no API on this account): it goes with the answer
+            # to the customer's next message instead (runtime/held.py).
+            with self.store.transaction():
+                self.store.held.hold(
+                    request.platform, request.chat_id, request.user_id, result.held, now,
+                    reason=LATER, dedupe_key=f"outbox:{row.id}",
+                )
+                # Not sent by the outbox: "undeliverable" here, its text waits in held_replies.
+                self.store.outbox.mark_final(row.id, "undeliverable", result.error, now)
+            log.info("outbox row %d held for the customer's next message: %s", row.id,
+                     result.error)
             return
         if result.status is not SendStatus.RETRY:
             log.warning("outbox row %d %s: %s", row.id, result.status.value, result.error)

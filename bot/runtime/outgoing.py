@@ -14,11 +14,12 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from bot.core.adapter import Adapter, Rendered, WebhookAnswer
+from bot.core.adapter import Adapter, NoticeRenderer, Rendered, WebhookAnswer
 from bot.core.clock import Clock
-from bot.core.message import Address, Message, MessageKind, Reply
+from bot.core.message import Address, Message, Reply
 from bot.runtime.events import ConversationEvents
 from bot.store import Store
+from bot.store.held import ANSWER, REST
 
 log = logging.getLogger(__name__)
 
@@ -58,20 +59,22 @@ class Outgoing:
 
     def answer(
         self, message: Message, customer_id: str, replies: Sequence[Reply], route: str, *,
-        passive: bool,
+        passive: bool, earlier: Sequence[Reply] = (),
     ) -> Rendered:
         """Log and enqueue the replies to one message (call inside the message's transaction).
 
         Replies without an address are the sender's: rendered together (passively when
-        allowed); addressed ones are relays. The rendering's webhook answer is returned.
+        allowed), after `earlier` (held replies given now, logged when they were made);
+        addressed ones are relays. The rendering's webhook answer is returned.
         """
         now = self.clock.now()
         own = [reply for reply in replies if reply.to is None]
         adapter = self.adapters.get(message.platform)
         rendered = Rendered()
-        # A button press is rendered even without replies: Telegram must stop its spinner.
-        if adapter is not None and (own or message.kind is MessageKind.BUTTON):
-            rendered = adapter.render(message, own, passive=passive)
+        # Rendered even without replies: Telegram must stop a button's spinner, WhatsApp
+        # marks the message read.
+        if adapter is not None:
+            rendered = adapter.render(message, [*earlier, *own], passive=passive)
         for reply in own:
             self.store.conversations.append(
                 customer_id=customer_id, platform=message.platform, chat_id=message.chat_id,
@@ -83,9 +86,22 @@ class Outgoing:
         base = f"{message.platform}:{message.message_id}"
         for index, request in enumerate(rendered.outbound):
             self.store.outbox.enqueue(request, now, dedupe_key=f"{base}:{index}")
+        self.keep_held(message, rendered, passive=passive)
         for index, reply in enumerate(r for r in replies if r.to is not None):
             self.relay(reply, f"{base}:to{index}")
         return rendered
+
+    def keep_held(self, message: Message, rendered: Rendered, *, passive: bool) -> None:
+        """Store the replies the platform cannot send now, for a later passive answer
+        (runtime/held.py gives them); call inside the message's transaction."""
+        if not rendered.held:
+            return
+        reason = REST if passive else ANSWER
+        self.store.held.hold(
+            message.platform, message.chat_id, message.user_id, rendered.held,
+            self.clock.now(), reason=reason, source=message.message_id,
+            dedupe_key=f"{message.platform}:{message.message_id}:{reason}",
+        )
 
     def passive_answer(self, message: Message, replies: Sequence[Reply]) -> WebhookAnswer | None:
         """The webhook answer carrying `replies` again (for a platform's retry of a message
@@ -120,11 +136,14 @@ class Outgoing:
     def notify(self, customer_id: str, replies: Sequence[Reply], dedupe_key: str) -> str | None:
         """Send replies on our own initiative to the customer's most recent reachable platform.
 
-        Returns the platform used, or None when no identity can be messaged now (blocked,
-        unreachable, or outside the platform's messaging window).
+        A platform whose messaging window is open gets the replies themselves; failing that,
+        one with an approved template for each reply's notice (an order shipped, points
+        expiring) gets the templates. Returns the platform used, or None when no identity can
+        be messaged now (blocked, unreachable, outside every window without a template).
         """
         now = self.clock.now()
-        for identity in self.store.customers.reachable_identities(customer_id):
+        identities = self.store.customers.reachable_identities(customer_id)
+        for identity in identities:
             if not self.is_open(identity.platform, identity.user_id, now):
                 continue
             address = Address(identity.platform, identity.user_id, identity.user_id)
@@ -133,7 +152,41 @@ class Outgoing:
                     self.relay(replace(reply, to=address), f"notify:{dedupe_key}:{index}")
             self.wake()
             return identity.platform
+        for identity in identities:
+            address = Address(identity.platform, identity.user_id, identity.user_id)
+            if self._notify_by_template(customer_id, address, replies, dedupe_key):
+                return identity.platform
         return None
+
+    def _notify_by_template(
+        self, customer_id: str, address: Address, replies: Sequence[Reply], dedupe_key: str
+    ) -> bool:
+        """Send each reply as its notice's template on this platform, if it has them all."""
+        adapter = self.adapters.get(address.platform)
+        if not isinstance(adapter, NoticeRenderer) or not replies:
+            return False
+        rendered = []
+        for reply in replies:
+            requests = adapter.render_notice(address, reply.notice) if reply.notice else ()
+            if not requests:
+                return False
+            rendered.append((reply, requests))
+        now = self.clock.now()
+        with self.store.transaction():
+            for index, (reply, requests) in enumerate(rendered):
+                self.store.conversations.append(
+                    customer_id=customer_id, platform=address.platform, chat_id=address.chat_id,
+                    direction="out", kind="text", text=reply.text, route="template",
+                    payload=payload_of(reply), now=now,
+                )
+                for part, request in enumerate(requests):
+                    self.store.outbox.enqueue(
+                        request, now, dedupe_key=f"notify:{dedupe_key}:{index}:template:{part}"
+                    )
+        self.events.publish(customer_id)
+        self.wake()
+        log.info("%s: outside the messaging window, sent as templates", address.platform)
+        return True
 
     def deliver(self, replies: Sequence[Reply], dedupe_key: str) -> None:
         """Log and enqueue addressed replies made outside any message (timers, services)."""

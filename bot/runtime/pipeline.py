@@ -18,6 +18,7 @@ from bot.core.language import ENGLISH, detect_language
 from bot.core.message import Customer, Event, Message, MessageKind, Reply
 from bot.core.texts import Texts
 from bot.runtime.context import Action, Context, FaqSearch
+from bot.runtime.held import HeldAnswers
 from bot.runtime.outgoing import Outgoing
 from bot.runtime.router import Router
 from bot.store import Store
@@ -103,6 +104,7 @@ class Pipeline:
         self.platforms = dict(platforms or {})
         # Long-lived helpers of features that handlers reach by type (ctx.service).
         self.services: dict[type, object] = dict(services or {})
+        self.held = HeldAnswers(store, outgoing, texts, clock)
         self._in_flight: dict[tuple[str, str], _InFlight] = {}
         # Deliveries whose handling here gave up (the store was busy): still leased to us, so
         # a retry may take them up again at once rather than after the lease.
@@ -118,9 +120,14 @@ class Pipeline:
 
     def record(self, message: Message) -> bool:
         """Store a delivery durably; False if it was seen before (do not handle it again)."""
-        return self.store.deliveries.claim(
+        fresh = self.store.deliveries.claim(
             message.platform, message.message_id, message.to_dict(), self.clock.now(), LEASE
         )
+        if not fresh:
+            # Counted: a platform that retries a fixed number of times is answered differently
+            # on its last delivery (ingress.py).
+            self.store.deliveries.count_repeat(message.platform, message.message_id)
+        return fresh
 
     async def receive(self, message: Message) -> Handled:
         """Record and handle a message, or return the replies a duplicate already got."""
@@ -148,7 +155,17 @@ class Pipeline:
         now = self.clock.now()
         if delivery.status == "handled":
             recent = delivery.received_at >= iso(now - REPEAT_WINDOW)
-            if not (delivery.passive and recent and ticket.take()):
+            if not recent:
+                return None
+            if not delivery.passive:
+                # Held because it was late (no API to send it): the retry's answer carries it.
+                if not self.store.held.of_answer(*key) or not ticket.take():
+                    return None
+                given = self.held.in_retry(message)
+                if given is None:
+                    return None
+                return Handled(given[0], answer=given[1], duplicate=True, route="held")
+            if not ticket.take():
                 return None
             replies = [Reply.from_dict(reply) for reply in delivery.replies or []]
             answer = self.outgoing.passive_answer(message, replies)
@@ -210,7 +227,10 @@ class Pipeline:
 
     async def _handle(self, message: Message, ticket: Ticket) -> Handled:
         now = self.clock.now()
-        language = detect_language(message.text, "") if message.text else ""
+        # A /command's words are the bot's, not the customer's language: "/kb unanswered" must
+        # not make a Chinese-speaking staff member (or "/order" a customer) English.
+        command = message.text.lstrip().startswith("/")
+        language = detect_language(message.text, "") if message.text and not command else ""
         # "ok", "hi", "thx" are typed in every language: they start a new customer in English
         # but do not switch a Chinese-speaking one to it.
         weak = language == ENGLISH and len(message.text.strip()) <= 4
@@ -231,8 +251,8 @@ class Pipeline:
         language = customer.language if weak or not language else language
         if message.edit_of is not None:
             self.store.conversations.edit_inbound(message.platform, message.edit_of, message.text)
-            return self._finish(message, customer, [], "edit", ticket)
-        message = self._pick_numbered(message, customer)
+            return self._finish(message, customer, [], "edit", ticket, language)
+        message = self._pick_numbered(self._pressed_menu(message), customer)
         self.store.conversations.append(
             customer_id=customer.id, platform=message.platform, chat_id=message.chat_id,
             direction="in", kind=message.kind.value, text=message.text, payload=message.payload,
@@ -240,15 +260,15 @@ class Pipeline:
             now=now,
         )
         if customer.blocked:
-            return self._finish(message, customer, [], "blocked", ticket)
+            return self._finish(message, customer, [], "blocked", ticket, language)
         if message.group_id and not self._answers_album(message):
-            return self._finish(message, customer, [], "album", ticket)
+            return self._finish(message, customer, [], "album", ticket, language)
         ctx = self.context(customer, language)
         # The routes search synchronously: with semantic matching, embed the question in the
         # index's worker first, so that their search finds it done (a no-op otherwise).
         await self.faqs.prepare(message.text)
         routed = await self.router.dispatch(message, ctx)
-        return self._finish(message, customer, routed.replies, routed.route, ticket)
+        return self._finish(message, customer, routed.replies, routed.route, ticket, language)
 
     def _answers_album(self, message: Message) -> bool:
         """Whether this part of an album is the one that answers it (the others stay silent).
@@ -284,12 +304,23 @@ class Pipeline:
                 self.store.outbox.enqueue(
                     request, now, dedupe_key=f"{message.platform}:{message.message_id}:{index}"
                 )
+            if rendered is not None:
+                self.outgoing.keep_held(message, rendered, passive=passive)
             self.store.deliveries.complete(
                 message.platform, message.message_id, [apology.to_dict()], now, passive=passive
             )
         self.outgoing.wake()
         answer = rendered.answer if rendered is not None and passive else None
         return Handled([apology], answer=answer, route="error")
+
+    def _pressed_menu(self, message: Message) -> Message:
+        """A click on the platform's own menu (WeChat) is a button press: its key is the
+        button's id, its title the text (the event stays, for routes that ask)."""
+        if message.kind is not MessageKind.EVENT or message.event != Event.MENU_CLICK:
+            return message
+        key = message.payload or ""
+        title = self.store.platform_menus.title(message.platform, key) or message.text or key
+        return replace(message, kind=MessageKind.BUTTON, payload=key, text=title)
 
     def _pick_numbered(self, message: Message, customer: Customer) -> Message:
         """A bare number answering the last offered buttons becomes that button press."""
@@ -308,22 +339,30 @@ class Pipeline:
 
     def _finish(
         self, message: Message, customer: Customer, replies: list[Reply], route: str,
-        ticket: Ticket,
+        ticket: Ticket, language: str,
     ) -> Handled:
         """Log replies, remember buttons, enqueue sends, mark handled: one transaction."""
         now = self.clock.now()
-        own = [reply for reply in replies if reply.to is None]
         # Decided here, once: after this the webhook can no longer change its mind.
         passive = message.platform in self.outgoing.adapters and ticket.take()
+        own = [reply for reply in replies if reply.to is None]
         with self.store.transaction():
-            rendered = self.outgoing.answer(message, customer.id, replies, route, passive=passive)
+            earlier: list[Reply] = []
+            if passive and self.held.holds(message.platform):
+                # Replies that missed their own passive answer come first, introduced.
+                earlier = self.held.earlier(message, language)
+            rendered = self.outgoing.answer(
+                message, customer.id, replies, route, passive=passive, earlier=earlier
+            )
+            # A retry of this message is answered with all of it again (`redelivered`).
+            given = [*earlier, *own]
             self.store.deliveries.complete(
-                message.platform, message.message_id, [reply.to_dict() for reply in own], now,
+                message.platform, message.message_id, [reply.to_dict() for reply in given], now,
                 passive=passive,
             )
         if rendered.outbound or len(own) != len(replies):
             self.outgoing.wake()
-        return Handled(own, answer=rendered.answer if passive else None, route=route)
+        return Handled(given, answer=rendered.answer if passive else None, route=route)
 
     async def resume(self) -> int:
         """Handle deliveries recorded but never handled whose handler stopped mid-way."""

@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.config import Config
 from bot.core.errors import StoreBusy
 from bot.core.message import Message, Reply
 from bot.runtime.context import Context
@@ -26,12 +27,35 @@ Handle = Callable[[Message, Context, Any], Awaitable["list[Reply] | Continue"]]
 
 
 @dataclass(frozen=True, slots=True)
+class MenuCommand:
+    """A /command a route answers, for the platforms' command menus (Telegram's "/" list)."""
+
+    command: str  # without the slash: 1-32 of a-z 0-9 _
+    text_key: str  # its description, a canned text of replies.toml
+    offered: Callable[[Config], bool] = lambda config: True  # e.g. only with rewards on
+    rank: int = 50  # menus list lower ranks first (/start, /help), then in route order
+
+
+@dataclass(frozen=True, slots=True)
 class Route:
     """One handler: `match` returns what it understood (None: not mine), `handle` answers."""
 
     name: str
     match: Match
     handle: Handle
+    menu: tuple[MenuCommand, ...] = ()  # the /commands it answers, for command menus
+
+
+def menu_of(routes: Sequence[Route], config: Config) -> list[MenuCommand]:
+    """The /commands the routes answer with this configuration, in route order, each once."""
+    seen: set[str] = set()
+    found = []
+    for route in routes:
+        for entry in route.menu:
+            if entry.command not in seen and entry.offered(config):
+                seen.add(entry.command)
+                found.append(entry)
+    return sorted(found, key=lambda entry: entry.rank)  # stable: route order within a rank
 
 
 @dataclass(frozen=True, slots=True)

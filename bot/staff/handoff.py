@@ -92,7 +92,9 @@ def close(ctx: Context, handoff: Handoff, reason: str, sender: Message | None) -
     replies = [Reply(text=customer_text(ctx, handoff, key), buttons=buttons, to=to_customer)]
     agent = agent_address(ctx, handoff)
     if agent is not None and reason == "timeout":  # a release is answered by the command
-        replies.append(Reply(text=f"#{handoff.id} is back with the bot (idle).", to=agent))
+        idle = ctx.texts.get("staff_handoff_idle", ctx.staff_language_at(
+            agent.platform, agent.chat_id), number=handoff.id)
+        replies.append(Reply(text=idle, to=agent))
     return [_own(reply, sender) for reply in replies]
 
 

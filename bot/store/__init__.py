@@ -11,12 +11,13 @@ from bot.store.customers import Customers
 from bot.store.database import Database
 from bot.store.dead_letters import DeadLetters
 from bot.store.deliveries import Deliveries
+from bot.store.held import HeldReplies
 from bot.store.kb.faqs import KnowledgeBaseStore
 from bot.store.kb.feedback import Feedback
 from bot.store.kb.review import ReviewQueue
 from bot.store.kb.vectors import PhrasingVectors
 from bot.store.kv import KeyValues
-from bot.store.menus import Menus
+from bot.store.menus import Menus, PlatformMenus
 from bot.store.migrations import ensure_schema
 from bot.store.orders.orders import Orders
 from bot.store.outbox import OutboxRows
@@ -45,12 +46,14 @@ class Store:
         self.deliveries = Deliveries(db)
         self.dead_letters = DeadLetters(db)
         self.outbox = OutboxRows(db)
+        self.held = HeldReplies(db)
         self.kb = KnowledgeBaseStore(db)
         self.kb_review = ReviewQueue(db, self.kb)
         self.feedback = Feedback(db)
         self.vectors = PhrasingVectors(db)
         self.kv = KeyValues(db)
         self.menus = Menus(self.kv)
+        self.platform_menus = PlatformMenus(self.kv)
         self.orders = Orders(db)
         self.loyalty = Loyalty(db)
         self.staff = StaffRecords(db)

@@ -23,6 +23,7 @@ class Delivery:
     replies: list[dict[str, Any]] | None
     passive: bool = False  # its replies went back in the webhook's answer
     received_at: str = ""
+    attempts: int = 1  # how many times the platform delivered it
 
 
 class Deliveries:
@@ -44,6 +45,15 @@ class Deliveries:
             [platform, key, json.dumps(message, ensure_ascii=False), iso(now), iso(now + lease)],
         )
         return cursor.rowcount == 1
+
+    def count_repeat(self, platform: str, key: str) -> int:
+        """Count one more arrival of a recorded delivery (a platform's retry); the new total."""
+        row = self.db.one(
+            "UPDATE deliveries SET attempts = attempts + 1 WHERE platform = ?"
+            " AND delivery_key = ? RETURNING attempts",
+            [platform, key],
+        )
+        return int(row["attempts"]) if row else 0
 
     def take_over(self, platform: str, key: str, now: datetime, lease: timedelta) -> bool:
         """Lease an unhandled delivery whose last lease lapsed (its handler died); whether won."""
@@ -69,6 +79,7 @@ class Deliveries:
             replies=json.loads(row["replies"]) if row["replies"] is not None else None,
             passive=bool(row["passive"]),
             received_at=row["received_at"],
+            attempts=int(row["attempts"]),
         )
 
     def complete(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from bot.core.clock import iso, parse_iso
@@ -57,3 +58,28 @@ class Menus:
     def forget(self, customer_id: str) -> None:
         """Retire the customer's menu."""
         self.kv.delete(self._key(customer_id))
+
+
+class PlatformMenus:
+    """The titles of a platform's own menu (WeChat's custom menu) by key, remembered when the
+    menu is set, so that a click on it reads like the button it is."""
+
+    def __init__(self, kv: KeyValues) -> None:
+        self.kv = kv
+
+    @staticmethod
+    def _key(platform: str) -> str:
+        return f"platform-menu:{platform}"
+
+    def remember(self, platform: str, titles: Mapping[str, str], now: datetime) -> None:
+        """The menu now shown on `platform`: key -> title (empty: no menu)."""
+        if not titles:
+            self.kv.delete(self._key(platform))
+            return
+        self.kv.set(self._key(platform), json.dumps(dict(titles), ensure_ascii=False), now)
+
+    def title(self, platform: str, key: str) -> str:
+        """The title of the menu entry with this key ('' when unknown)."""
+        stored = self.kv.get(self._key(platform))
+        titles = json.loads(stored) if stored else {}
+        return str(titles.get(key, ""))

@@ -13,7 +13,9 @@ def match(message: Message, ctx: Context) -> str:
     """Always matches: 'unsupported', 'voice', 'stale', 'empty', 'event' or 'unknown'."""
     if message.kind is MessageKind.VOICE and not message.text.strip():
         return "voice"  # a voice note the platform did not transcribe
-    if message.kind is MessageKind.BUTTON and message.payload:
+    if message.kind is MessageKind.BUTTON and message.payload and (
+        message.event != Event.MENU_CLICK
+    ):
         return "stale"  # a button no route knows: an old menu, or data we never sent
     if message.kind not in READABLE and message.kind is not MessageKind.EVENT:
         # Media with a caption was a question we could not answer, not an unreadable message.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.message import Event, Message, MessageKind, Reply
 from bot.runtime.context import Context
-from bot.runtime.router import Route
+from bot.runtime.router import MenuCommand, Route
 
 GREETING_EVENTS = {Event.FOLLOW, Event.START}
 # Greeting words are small talk (knowledge_base/faq/small-talk.toml); these ask for the menu.
@@ -38,4 +38,8 @@ async def handle(message: Message, ctx: Context, found: str) -> list[Reply]:
     return [Reply(text=ctx.text("welcome", brand=ctx.config.bot.brand))]
 
 
-ROUTE = Route(name="welcome", match=match, handle=handle)
+ROUTE = Route(
+    name="welcome", match=match, handle=handle,
+    menu=(MenuCommand("start", "telegram_command_start", rank=0),
+          MenuCommand("help", "telegram_command_help", rank=1)),
+)

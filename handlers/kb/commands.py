@@ -60,8 +60,9 @@ async def kb_find(invocation: Invocation, ctx: Context) -> list[Reply]:
         if needle in haystack.casefold():
             found.append(f"{faq.id} — {faq.title('zh-Hans')}" + ("" if faq.enabled else " (off)"))
     if not found:
-        return text_reply(f"No FAQ contains “{invocation.arguments}”.")
-    more = f"… and {len(found) - FIND_LIMIT} more" if len(found) > FIND_LIMIT else ""
+        return text_reply(ctx.staff_text("staff_kb_find_none", text=invocation.arguments))
+    more = ctx.staff_text("staff_kb_find_more", count=len(found) - FIND_LIMIT) if len(
+        found) > FIND_LIMIT else ""
     return text_reply(*found[:FIND_LIMIT], *([more] if more else []))
 
 
@@ -72,7 +73,7 @@ async def kb_show(invocation: Invocation, ctx: Context) -> list[Reply]:
         raise UsageError
     faq = ctx.store.kb.get(faq_id)
     if faq is None:
-        return text_reply(f"No FAQ {faq_id}.")
+        return text_reply(ctx.staff_text("staff_kb_no_faq", faq=faq_id))
     return text_reply(*faq_lines(faq))
 
 
@@ -111,7 +112,8 @@ async def kb_add(invocation: Invocation, ctx: Context) -> list[Reply]:
     faq = Faq(id=_new_id(ctx), questions={language: (question_text,)},
               answers={language: answer_text})
     _save(invocation, ctx, "kb.add", None, faq)
-    return text_reply(f"Added {faq.id} [{language}]: {question_text}")
+    return text_reply(ctx.staff_text("staff_kb_added", faq=faq.id, lang=language,
+                                     question=question_text))
 
 
 async def kb_phrase(invocation: Invocation, ctx: Context) -> list[Reply]:
@@ -121,12 +123,13 @@ async def kb_phrase(invocation: Invocation, ctx: Context) -> list[Reply]:
     language, question = _stored_text(text)
     existing = faq.questions.get(language, ())
     if question in existing:
-        return text_reply(f"{faq.id} already has that question.")
+        return text_reply(ctx.staff_text("staff_kb_phrase_known", faq=faq.id))
     changed = dataclasses.replace(
         faq, questions={**faq.questions, language: (*existing, question)}
     )
     _save(invocation, ctx, "kb.phrase", faq, changed)
-    return text_reply(f"{faq.id} [{language}] now also answers: {question}")
+    return text_reply(ctx.staff_text("staff_kb_phrased", faq=faq.id, lang=language,
+                                     question=question))
 
 
 async def kb_answer(invocation: Invocation, ctx: Context) -> list[Reply]:
@@ -136,20 +139,22 @@ async def kb_answer(invocation: Invocation, ctx: Context) -> list[Reply]:
     language, answer = _stored_text(text)
     changed = dataclasses.replace(faq, answers={**faq.answers, language: answer})
     _save(invocation, ctx, "kb.answer", faq, changed)
-    return text_reply(f"{faq.id} [{language}] answer changed.")
+    return text_reply(ctx.staff_text("staff_kb_answered", faq=faq.id, lang=language))
 
 
 def _switch(enabled: bool) -> Run:
+    state = "on" if enabled else "off"
+
     async def run(invocation: Invocation, ctx: Context) -> list[Reply]:
         faq_id = invocation.arguments.strip()
         if not faq_id or " " in faq_id:
             raise UsageError
         faq = _faq(ctx, faq_id)
         if faq.enabled == enabled:
-            return text_reply(f"{faq.id} is already {'on' if enabled else 'off'}.")
+            return text_reply(ctx.staff_text(f"staff_kb_already_{state}", faq=faq.id))
         _save(invocation, ctx, "kb.on" if enabled else "kb.off", faq,
               dataclasses.replace(faq, enabled=enabled))
-        return text_reply(f"{faq.id} is now {'on' if enabled else 'off'}.")
+        return text_reply(ctx.staff_text(f"staff_kb_now_{state}", faq=faq.id))
 
     return run
 

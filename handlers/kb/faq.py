@@ -43,8 +43,12 @@ def match(message: Message, ctx: Context) -> FaqMatch | None:
         return FaqMatch(chosen) if ctx.faqs.get(chosen) else None
     if message.kind not in QUESTION_KINDS or not message.text.strip():
         return None
-    if message.kind is MessageKind.BUTTON and message.payload:
-        return None  # a press no route knows (a stale menu): its title is not a question
+    if message.kind is MessageKind.BUTTON and message.payload and (
+        message.event != Event.MENU_CLICK
+    ):
+        # A press no route knows (a stale menu): its title is not a question. A key of the
+        # brand's own account menu (WeChat) is different: its title is what the brand asks.
+        return None
     reading = ctx.faqs.read(message.text)
     if reading.small_talk is not None or reading.outcome == FALLBACK:
         return None

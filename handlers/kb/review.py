@@ -20,22 +20,23 @@ async def kb_undo(invocation: Invocation, ctx: Context) -> list[Reply]:
         with ctx.store.transaction():
             faq = ctx.store.kb.undo(invocation.staff, ctx.now())
             if faq is None:
-                return text_reply("You have no knowledge-base change left to undo.")
+                return text_reply(ctx.staff_text("staff_kb_nothing_to_undo"))
             # The revision undo just wrote: before is the FAQ with the change, after as restored.
             [revision] = ctx.store.kb.recent_revisions(1, who=invocation.staff)
             invocation.audit(
                 ctx, "kb.undo", target=faq.id, before=revision.before, after=revision.after
             )
     except KnowledgeBaseError as error:
-        return text_reply("Nothing undone: " + "; ".join(error.problems))
+        return text_reply(ctx.staff_text("staff_kb_undo_failed",
+                                         problems="; ".join(error.problems)))
     undone = next(
         (earlier for earlier in ctx.store.kb.revisions(faq.id) if earlier.id == revision.reverts),
         None,
     )
     if undone is not None and undone.before is None:
-        headline = f"Undid your change to {faq.id}: it was new, so it is switched off now."
+        headline = ctx.staff_text("staff_kb_undid_new", faq=faq.id)
     else:
-        headline = f"Undid your change to {faq.id}; restored:"
+        headline = ctx.staff_text("staff_kb_undid", faq=faq.id)
     return text_reply(headline, *faq_lines(faq))
 
 
@@ -47,15 +48,17 @@ async def kb_unanswered(invocation: Invocation, ctx: Context) -> list[Reply]:
         raise UsageError
     items = ctx.store.kb_review.items(limit=int(parts[0]) if parts else QUEUE_SHOWN)
     if not items:
-        return text_reply("The review queue is empty.")
+        return text_reply(ctx.staff_text("staff_kb_queue_empty"))
     lines = []
     for item in items:
         local = item.last_asked_at.astimezone(ctx.config.bot.zone)
-        lines.append(f"#{item.id} ×{item.count} {item.reason}, last asked {local:%m-%d %H:%M}")
-        lines.append("  asked: " + " · ".join(f"“{text[:80]}”" for text in item.examples))
+        lines.append(ctx.staff_text("staff_kb_queue_item", id=item.id, count=item.count,
+                                    reason=item.reason, at=f"{local:%m-%d %H:%M}"))
+        lines.append(ctx.staff_text("staff_kb_queue_asked", examples=" · ".join(
+            f"“{text[:80]}”" for text in item.examples)))
         if item.near:
-            lines.append("  near: " + ", ".join(item.near))
-    lines.append("Attach one to an FAQ: /kb attach <question id> <faq id>")
+            lines.append(ctx.staff_text("staff_kb_queue_near", faqs=", ".join(item.near)))
+    lines.append(ctx.staff_text("staff_kb_queue_hint"))
     return text_reply(*lines)
 
 
@@ -67,7 +70,8 @@ async def kb_attach(invocation: Invocation, ctx: Context) -> list[Reply]:
     item_id, faq_id = int(parts[0].lstrip("#")), parts[1]
     queued = ctx.store.kb_review.get(item_id)
     if queued is not None and queued.status != "open":
-        return text_reply(f"Question #{item_id} is {queued.status} already.")
+        return text_reply(ctx.staff_text("staff_kb_question_done", id=item_id,
+                                         status=queued.status))
     before = ctx.store.kb.get(faq_id)
     try:
         with ctx.store.transaction():
@@ -77,9 +81,9 @@ async def kb_attach(invocation: Invocation, ctx: Context) -> list[Reply]:
                 before=before.to_dict() if before else None, after=faq.to_dict(),
             )
     except ReviewError as error:
-        return text_reply(f"Nothing attached: {error}.")
+        return text_reply(ctx.staff_text("staff_kb_attach_failed", error=error))
     asked = f" “{queued.examples[0]}”" if queued is not None else ""
-    return text_reply(f"Question #{item_id}{asked} is now answered by {faq.id}.")
+    return text_reply(ctx.staff_text("staff_kb_attached", id=item_id, asked=asked, faq=faq.id))
 
 
 COMMANDS = (

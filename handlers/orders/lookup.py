@@ -24,7 +24,7 @@ from bot.orders.service import (
 )
 from bot.orders.source import OrderSource, StoreSource
 from bot.runtime.context import Context
-from bot.runtime.router import Route
+from bot.runtime.router import MenuCommand, Route
 
 CANCEL_WORDS = {"cancel", "取消", "stop", "退出"}
 COMMANDS = {"/order": "start", "/orders": "list"}
@@ -251,4 +251,7 @@ async def list_action(message: Message, ctx: Context) -> list[Reply]:
 
 
 FLOW_ROUTE = Route(name="orders-flow", match=match_flow, handle=handle)
-ROUTE = Route(name="orders", match=match, handle=handle)
+ROUTE = Route(
+    name="orders", match=match, handle=handle,
+    menu=(MenuCommand("order", "command_order"), MenuCommand("orders", "command_orders")),
+)

@@ -37,17 +37,17 @@ def _change(action: str) -> Run:
         reference, points, reason = _parse(invocation.arguments)
         customer = find_customer(ctx, reference)
         if customer is None:
-            return text_reply(f"No customer {reference}.")
+            return text_reply(ctx.staff_text("staff_no_customer", customer=reference))
         key = _key(invocation, action)
         balance = ctx.store.loyalty.balance(customer.id, ctx.now())
         if action == "deduct" and points > balance:
-            return _too_few(customer.id, points, balance)
+            return _too_few(ctx, customer.id, points, balance)
         if not points_rules.needs_confirmation(ctx.config, points):
             return _apply(invocation, ctx, action, customer.id, points, reason, key)
         after = balance + points if action == "grant" else balance - points
-        direction = "to" if action == "grant" else "from"
-        summary = (
-            f"{action} {points} points {direction} {customer.id} ({balance} → {after}): {reason}"
+        summary = ctx.staff_text(
+            f"staff_points_{action}_summary", points=points, customer=customer.id,
+            before=balance, after=after, reason=reason,
         )
         code = ctx.store.staff.request_confirmation(
             staff=invocation.staff, action=action,
@@ -56,18 +56,17 @@ def _change(action: str) -> Run:
         )
         minutes = int(CONFIRM_TTL.total_seconds() // 60)
         return text_reply(
-            f"Dry run, nothing changed: {summary}.",
-            f"More than {ctx.config.staff.confirm_points_above} points: carry it out with"
-            f" /confirm {code} within {minutes} minutes.",
+            ctx.staff_text("staff_points_dry_run", summary=summary),
+            ctx.staff_text("staff_points_confirm", above=ctx.config.staff.confirm_points_above,
+                           code=code, minutes=minutes),
         )
 
     return run
 
 
-def _too_few(customer_id: str, points: int, balance: int) -> list[Reply]:
-    return text_reply(
-        f"Refused: {customer_id} has {balance} points, fewer than {points}. Nothing changed."
-    )
+def _too_few(ctx: Context, customer_id: str, points: int, balance: int) -> list[Reply]:
+    return text_reply(ctx.staff_text("staff_points_too_few", customer=customer_id,
+                                     balance=balance, points=points))
 
 
 def _apply(
@@ -80,13 +79,11 @@ def _apply(
         customer_id=customer_id, points=points, reason=reason, key=key, now=ctx.now(),
     )
     if adjusted.outcome is points_rules.Outcome.DUPLICATE:
-        return text_reply(f"Already done: this {action} was carried out before.")
+        return text_reply(ctx.staff_text(f"staff_points_{action}_done_before"))
     if adjusted.outcome is points_rules.Outcome.TOO_FEW:
-        return _too_few(customer_id, points, adjusted.before)
-    verb = "Granted" if action == "grant" else "Deducted"
-    return text_reply(
-        f"{verb} {points} points ({reason}); {customer_id} now has {adjusted.after}."
-    )
+        return _too_few(ctx, customer_id, points, adjusted.before)
+    return text_reply(ctx.staff_text(f"staff_points_{action}ed", points=points, reason=reason,
+                                     customer=customer_id, after=adjusted.after))
 
 
 def _confirmed(action: str) -> Confirmed:

@@ -8,9 +8,10 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 
+from bot.config import Config
 from bot.core.message import Event, Message, MessageKind, Reply
 from bot.runtime.context import Action, Context
-from bot.runtime.router import Continue, Route
+from bot.runtime.router import Continue, MenuCommand, Route
 from bot.store.rewards.referrals import ALPHABET, CODE_LENGTH, normalise_code
 from handlers.rewards import checkin, linking, points, redeem, referral
 from handlers.rewards.common import follow_bonus_note, join, tier_note
@@ -191,4 +192,14 @@ ACTIONS: Mapping[str, Action] = {
     "rewards.link": _action("link"),
 }
 
-ROUTE = Route(name="rewards", match=match, handle=handle)
+def _rewards_on(config: Config) -> bool:
+    return config.rewards.enabled
+
+
+ROUTE = Route(
+    name="rewards", match=match, handle=handle,
+    menu=tuple(
+        MenuCommand(command, f"command_{command}", _rewards_on)
+        for command in ("checkin", "points", "rewards", "invite")
+    ),
+)

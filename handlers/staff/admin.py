@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from bot.core.errors import UsageError
+from bot.core.language import ENGLISH
 from bot.core.message import Message, MessageKind, Reply
 from bot.runtime.context import Context
 from bot.runtime.router import Route
@@ -57,9 +58,10 @@ class CommandTable:
         }
         self.groups = {name.split(" ", 1)[0] for name in self.commands if " " in name}
 
-    def usable(self, role: str) -> list[str]:
-        """Usage lines of every command `role` may run."""
-        return [command.usage for command in self.commands.values() if allows(role, command.role)]
+    def usable(self, role: str, ctx: Context) -> list[str]:
+        """Usage lines of every command `role` may run, in the staff member's language."""
+        return [usage(command, ctx) for command in self.commands.values()
+                if allows(role, command.role)]
 
     def parse(self, text: str) -> tuple[Command | None, str, str]:
         """The command a line names, the text after it, and the group if only that matched."""
@@ -77,29 +79,33 @@ class CommandTable:
 
         async def run(invocation: Invocation, ctx: Context) -> list[Reply]:
             members = [c for name, c in self.commands.items() if name.startswith(group + " ")]
-            lines = [command.usage for command in members if allows(invocation.role, command.role)]
+            lines = [usage(command, ctx) for command in members
+                     if allows(invocation.role, command.role)]
             if lines:
-                return text_reply("Usage:", *lines)
-            return self.refusal(invocation, min((c.role for c in members), key=ROLES.index))
+                return text_reply(ctx.staff_text("staff_usage_heading"), *lines)
+            return self.refusal(
+                invocation, ctx, min((c.role for c in members), key=ROLES.index)
+            )
 
         return run
 
-    def refusal(self, invocation: Invocation, needed: str) -> list[Reply]:
+    def refusal(self, invocation: Invocation, ctx: Context, needed: str) -> list[Reply]:
         """The polite refusal of a command the sender's role may not run."""
         log.warning(
             "refused %s from %s (%s)", invocation.command.name, invocation.staff, invocation.role
         )
         return text_reply(
-            f"/{invocation.command.name} is not for your role"
-            f" ({invocation.role}; needs {needed}).",
-            "You may use:", *self.usable(invocation.role),
+            ctx.staff_text("staff_not_your_role", command=invocation.command.name,
+                           role=invocation.role, needed=needed),
+            ctx.staff_text("staff_you_may_use"), *self.usable(invocation.role, ctx),
         )
 
     async def _help(self, invocation: Invocation, ctx: Context) -> list[Reply]:
         """The commands the sender's role may use."""
         words(invocation.arguments, 0)
         return text_reply(
-            f"You are {invocation.staff} ({invocation.role}).", *self.usable(invocation.role)
+            ctx.staff_text("staff_you_are", staff=invocation.staff, role=invocation.role),
+            *self.usable(invocation.role, ctx),
         )
 
     async def _confirm(self, invocation: Invocation, ctx: Context) -> list[Reply]:
@@ -107,13 +113,13 @@ class CommandTable:
         (code,) = words(invocation.arguments, 1)
         confirmation = ctx.store.staff.use_confirmation(code, invocation.staff, ctx.now())
         if confirmation is None:
-            return text_reply(
-                f"No pending change with code {code.upper()} (wrong, used or expired)."
-            )
+            return text_reply(ctx.staff_text("staff_confirm_unknown", code=code.upper()))
         command = self.commands.get(confirmation.action)
         run = self.confirmed.get(confirmation.action)
         if command is None or run is None or not allows(invocation.role, command.role):
-            return text_reply(f"{confirmation.action} can no longer be confirmed by you.")
+            return text_reply(
+                ctx.staff_text("staff_confirm_not_yours", action=confirmation.action)
+            )
         return await run(invocation, ctx, confirmation.arguments)
 
 
@@ -124,7 +130,7 @@ async def _audit(invocation: Invocation, ctx: Context) -> list[Reply]:
         raise UsageError
     entries = ctx.store.staff.recent_audit(int(parts[0]) if parts else 10)
     if not entries:
-        return text_reply("The audit log is empty.")
+        return text_reply(ctx.staff_text("staff_audit_empty"))
     lines = []
     for entry in entries:
         change = ""
@@ -140,6 +146,15 @@ async def _audit(invocation: Invocation, ctx: Context) -> list[Reply]:
 def _short(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False) if value is not None else "∅"
     return text if len(text) <= 80 else text[:77] + "…"
+
+
+def usage(command: Command, ctx: Context) -> str:
+    """A command's usage line in the staff member's language: in Chinese from staff.toml
+    (`usage_<name>`), in English as its module writes it (so the two never drift apart)."""
+    key = "usage_" + command.name.replace(" ", "_")
+    if ctx.staff_language() == ENGLISH or not ctx.texts.has(key):
+        return command.usage
+    return ctx.staff_text(key)
 
 
 def staff_route(table: CommandTable) -> Route:
@@ -167,13 +182,13 @@ def staff_route(table: CommandTable) -> Route:
         """Run the command if the role and the chat allow it; a wrong argument gets the usage."""
         command = invocation.command
         if command.role in ROLES and not allows(invocation.role, command.role):
-            return table.refusal(invocation, command.role)
+            return table.refusal(invocation, ctx, command.role)
         if not message.is_private and not command.staff_chat:
             log.warning("refused %s in a group chat from %s", command.name, invocation.staff)
-            return text_reply(f"/{command.name} works only in a private chat with the bot.")
+            return text_reply(ctx.staff_text("staff_private_only", command=command.name))
         try:
             return await command.run(invocation, ctx)
         except UsageError:
-            return text_reply(f"Usage: {command.usage}")
+            return text_reply(ctx.staff_text("staff_usage", usage=usage(command, ctx)))
 
     return Route(name="admin", match=match, handle=handle)

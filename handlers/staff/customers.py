@@ -27,32 +27,36 @@ async def who(invocation: Invocation, ctx: Context) -> list[Reply]:
     """A customer's identities, state, points and tier, and last conversation lines."""
     reference, customer = _customer(invocation, ctx)
     if customer is None:
-        return text_reply(f"No customer {reference}.")
+        return text_reply(ctx.staff_text("staff_no_customer", customer=reference))
     lines = [
-        f"customer {customer.id} {customer.display_name}".rstrip(),
-        f"language {customer.language}, since {customer.created_at:%Y-%m-%d}"
-        + (", BLOCKED" if customer.blocked else "")
-        + (", opted in to broadcasts" if ctx.store.broadcasts.is_opted_in(customer.id) else ""),
+        ctx.staff_text("staff_who_customer", customer=customer.id,
+                       name=customer.display_name).rstrip(),
+        ctx.staff_text("staff_who_since", lang=customer.language,
+                       since=f"{customer.created_at:%Y-%m-%d}")
+        + (ctx.staff_text("staff_who_blocked") if customer.blocked else "")
+        + (ctx.staff_text("staff_who_opted_in")
+           if ctx.store.broadcasts.is_opted_in(customer.id) else ""),
     ]
     now = ctx.now()
-    lines.append(
-        f"points {ctx.store.loyalty.balance(customer.id, now)},"
-        f" tier {ctx.store.loyalty.standing.tier(customer.id, now)}"
-    )
+    lines.append(ctx.staff_text(
+        "staff_who_points", points=ctx.store.loyalty.balance(customer.id, now),
+        tier=ctx.store.loyalty.standing.tier(customer.id, now),
+    ))
     for identity in customer.identities:
         last = ctx.store.customers.last_inbound_at(identity.platform, identity.user_id)
         unreachable = ctx.store.customers.is_unreachable(identity.platform, identity.user_id)
-        seen = f"last wrote {last:%Y-%m-%d %H:%M}" if last else "never wrote"
+        seen = (ctx.staff_text("staff_who_last_wrote", at=f"{last:%Y-%m-%d %H:%M}") if last
+                else ctx.staff_text("staff_who_never_wrote"))
         lines.append(
             f"  {identity.platform}:{identity.user_id} {seen}"
-            + (" (unreachable)" if unreachable else "")
+            + (ctx.staff_text("staff_who_unreachable") if unreachable else "")
         )
     handoff = ctx.store.handoffs.open_for(customer.id)
     if handoff is not None:
         lines.append(f"handoff #{handoff.id} {handoff.status} {handoff.agent or ''}".rstrip())
     entries = ctx.store.conversations.recent(customer.id, CONVERSATION_LINES)
     if entries:
-        lines.append("last conversation:")
+        lines.append(ctx.staff_text("staff_who_conversation"))
         lines.extend(
             f"  {entry.created_at:%m-%d %H:%M} {'>' if entry.direction == 'in' else '<'}"
             f" {entry.text[:120]}"
@@ -64,12 +68,12 @@ async def who(invocation: Invocation, ctx: Context) -> list[Reply]:
 async def _set_blocked(invocation: Invocation, ctx: Context, blocked: bool) -> list[Reply]:
     reference, customer = _customer(invocation, ctx)
     if customer is None:
-        return text_reply(f"No customer {reference}.")
-    word = "blocked" if blocked else "unblocked"
+        return text_reply(ctx.staff_text("staff_no_customer", customer=reference))
+    state = "staff_blocked" if blocked else "staff_unblocked"
     if not customers.set_blocked(ctx.store, staff=invocation.staff, role=invocation.role,
                                  customer=customer, blocked=blocked, now=ctx.now()):
-        return text_reply(f"{customer.id} is already {word}.")
-    return text_reply(f"{customer.id} is now {word}.")
+        return text_reply(ctx.staff_text(f"{state}_already", customer=customer.id))
+    return text_reply(ctx.staff_text(f"{state}_now", customer=customer.id))
 
 
 async def block(invocation: Invocation, ctx: Context) -> list[Reply]:

@@ -131,11 +131,14 @@ async def request(message: Message, ctx: Context) -> list[Reply]:
     room = staff_chat(ctx)
     if room is not None:
         who = message.display_name or ctx.customer.display_name or message.user_id
+        # For the staff chat, in its language (not the customer's).
+        language = ctx.staff_language_at(room.platform, room.chat_id)
         lines = [
-            f"🔔 #{handoff.id} {who} ({message.platform}:{message.user_id}, customer"
-            f" {ctx.customer.id}) asks for a person.",
+            ctx.texts.get("staff_handoff_asks", language, number=handoff.id, who=who,
+                          identity=f"{message.platform}:{message.user_id}",
+                          customer=ctx.customer.id),
             *transcript(ctx, ctx.customer.id),
-            f"Take it with /take {handoff.id}",
+            ctx.texts.get("staff_handoff_take_it", language, number=handoff.id),
         ]
         replies.append(Reply(text="\n".join(lines), to=room))
     return replies
@@ -150,7 +153,7 @@ async def handle(message: Message, ctx: Context, found: Found) -> list[Reply] | 
     if found.kind == "request":
         return await request(message, ctx)
     if found.kind == "not_yours":
-        return [Reply(text=f"#{found.text} is not a conversation you hold; /take it first.")]
+        return [Reply(text=ctx.staff_text("staff_handoff_not_yours", number=found.text))]
     assert handoff is not None
     if found.kind == "expired":
         closing = close(ctx, handoff, "timeout", message)

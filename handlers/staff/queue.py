@@ -24,7 +24,7 @@ async def queue(invocation: Invocation, ctx: Context) -> list[Reply]:
     closed = handoffs.expire_idle(ctx, invocation.message)
     waiting = ctx.store.handoffs.waiting()
     if not waiting:
-        return [*closed, *text_reply("Nobody is waiting.")]
+        return [*closed, *text_reply(ctx.staff_text("staff_queue_empty"))]
     lines = [
         f"#{item.id} {item.status} {item.platform}:{item.user_id} since"
         f" {item.requested_at:%m-%d %H:%M}" + (f" — {item.agent}" if item.agent else "")
@@ -39,18 +39,20 @@ async def take(invocation: Invocation, ctx: Context) -> list[Reply]:
     taken = inbox.take(ctx, number, invocation.staff, invocation.role, invocation.message)
     item = taken.handoff
     if item is None:
-        return [*taken.replies, *text_reply(f"No conversation #{number}.")]
+        return [*taken.replies,
+                *text_reply(ctx.staff_text("staff_no_conversation", number=number))]
     if taken.step is inbox.Step.HELD:
-        return [*taken.replies, *text_reply(f"You already hold #{number}.")]
+        return [*taken.replies, *text_reply(ctx.staff_text("staff_take_already", number=number))]
     if taken.step is not inbox.Step.DONE:
-        holder = f" by {item.agent}" if item.agent else ""
-        return [*taken.replies, *text_reply(f"#{number} is {item.status}{holder}.")]
+        key = "staff_take_held" if item.agent else "staff_take_status"
+        text = ctx.staff_text(key, number=number, status=item.status, agent=item.agent or "")
+        return [*taken.replies, *text_reply(text)]
     held = len(ctx.store.handoffs.held_by(invocation.staff))
-    how = "plain text or " if held == 1 else ""
     lines = [
-        f"You have #{number} ({item.platform}:{item.user_id}, customer {item.customer_id}).",
+        ctx.staff_text("staff_take_yours", number=number,
+                       identity=f"{item.platform}:{item.user_id}", customer=item.customer_id),
         *handoffs.transcript(ctx, item.customer_id),
-        f"Answer with {how}“#{number} your text”; /release {number} hands it back.",
+        ctx.staff_text("staff_take_how_plain" if held == 1 else "staff_take_how", number=number),
     ]
     # The agent's own lines first, then the customer's "a person joined" (as before).
     *closed, joined = taken.replies
@@ -68,12 +70,13 @@ async def release(invocation: Invocation, ctx: Context) -> list[Reply]:
         number = held[0].id
     released = inbox.release(ctx, number, invocation.staff, invocation.role, invocation.message)
     if released.step in (inbox.Step.MISSING, inbox.Step.CLOSED):
-        return text_reply(f"#{number} is not open.")
+        return text_reply(ctx.staff_text("staff_release_not_open", number=number))
     if released.step is inbox.Step.NOT_YOURS:
         holder = released.handoff.agent if released.handoff else None
-        return text_reply(f"#{number} is held by {holder or 'nobody'}; only they release it.")
-    done = f"#{number} released; the customer was asked to rate it."
-    return [*released.replies, *text_reply(done)]
+        return text_reply(
+            ctx.staff_text("staff_release_not_yours", number=number, agent=holder or "-")
+        )
+    return [*released.replies, *text_reply(ctx.staff_text("staff_released", number=number))]
 
 
 COMMANDS = (

@@ -1,4 +1,6 @@
-"""A fake WeChat API on 127.0.0.1: the token endpoint and customer-service sends, recorded."""
+"""A fake WeChat API on 127.0.0.1: tokens, customer-service sends (or, for an account without
+that API, 48001), template messages, subscribe notifications, the custom menu and temporary
+media uploads; every call recorded."""
 
 from __future__ import annotations
 
@@ -34,6 +36,14 @@ class FakeWeChatApi:
     stall: asyncio.Event | None = None  # when set, sends wait for it before answering
     qr_requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     planned_qr: list[dict[str, Any] | int] = field(default_factory=list)
+    # An unverified subscription account: customer-service sends answer 48001.
+    refuse_customer_service: bool = False
+    notices: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (path, body)
+    planned_notices: list[dict[str, Any]] = field(default_factory=list)
+    menu: dict[str, Any] | None = None
+    menu_calls: list[tuple[str, dict[str, Any] | None]] = field(default_factory=list)
+    uploads: list[tuple[str, str, bytes]] = field(default_factory=list)  # type, filename, bytes
+    files: dict[str, bytes] = field(default_factory=dict)  # GET /files/<name>: images to fetch
     url: str = ""
     _runner: web.AppRunner | None = None
     _changed: asyncio.Condition = field(default_factory=asyncio.Condition)
@@ -50,6 +60,13 @@ class FakeWeChatApi:
         app.router.add_get("/cgi-bin/token", self._token)
         app.router.add_post("/cgi-bin/message/custom/send", self._send)
         app.router.add_post("/cgi-bin/qrcode/create", self._qrcode)
+        app.router.add_post("/cgi-bin/message/template/send", self._notice)
+        app.router.add_post("/cgi-bin/message/subscribe/bizsend", self._notice)
+        app.router.add_post("/cgi-bin/menu/create", self._menu_create)
+        app.router.add_get("/cgi-bin/menu/get", self._menu_get)
+        app.router.add_get("/cgi-bin/menu/delete", self._menu_delete)
+        app.router.add_post("/cgi-bin/media/upload", self._upload)
+        app.router.add_get("/files/{name}", self._file)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -100,6 +117,8 @@ class FakeWeChatApi:
             answer = {"errcode": 42001, "errmsg": "access_token expired"}
         elif token not in self.valid_tokens:
             answer = {"errcode": 40001, "errmsg": "invalid credential"}
+        elif self.refuse_customer_service:
+            answer = {"errcode": 48001, "errmsg": "api unauthorized rid: 6a1f0c2b-5e3d7a90-1b2c"}
         elif self.planned:
             answer = self.planned.pop(0)
         else:
@@ -131,3 +150,82 @@ class FakeWeChatApi:
             "ticket": f"gQH47joAAAAAAAAAASxodHRw+{scene}/==",
             "url": f"http://weixin.qq.com/q/{scene}",
         })
+
+    def _refused(self, request: web.Request) -> web.Response | None:
+        token = request.query.get("access_token", "")
+        if token not in self.valid_tokens or token in self.expired_tokens:
+            return web.json_response({"errcode": 40001, "errmsg": "invalid credential"})
+        return None
+
+    async def _changed_now(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _notice(self, request: web.Request) -> web.Response:
+        """Template messages and subscribe notifications: data values must be {"value": …}."""
+        refused = self._refused(request)
+        body = json.loads((await request.read()).decode("utf-8"))
+        if refused is not None:
+            return refused
+        self.notices.append((request.path, body))
+        await self._changed_now()
+        if self.planned_notices:
+            return web.json_response(self.planned_notices.pop(0))
+        data = body.get("data")
+        if not body.get("touser") or not body.get("template_id") or not isinstance(data, dict) \
+                or not all(isinstance(v, dict) and "value" in v for v in data.values()):
+            return web.json_response({"errcode": 47003, "errmsg": "argument invalid!"})
+        return web.json_response({"errcode": 0, "errmsg": "ok", "msgid": 200228332})
+
+    async def _menu_create(self, request: web.Request) -> web.Response:
+        refused = self._refused(request)
+        body = json.loads((await request.read()).decode("utf-8"))
+        self.menu_calls.append(("create", body))
+        if refused is not None:
+            return refused
+        buttons = body.get("button")
+        if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+            return web.json_response({"errcode": 40016, "errmsg": "invalid button size"})
+        self.menu = {"button": [{**button, "sub_button": button.get("sub_button", [])}
+                                for button in buttons]}
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _menu_get(self, request: web.Request) -> web.Response:
+        refused = self._refused(request)
+        self.menu_calls.append(("get", None))
+        if refused is not None:
+            return refused
+        if self.menu is None:
+            return web.json_response({"errcode": 46003, "errmsg": "menu no exist"})
+        return web.json_response({"menu": self.menu})
+
+    async def _menu_delete(self, request: web.Request) -> web.Response:
+        refused = self._refused(request)
+        self.menu_calls.append(("delete", None))
+        if refused is not None:
+            return refused
+        self.menu = None
+        return web.json_response({"errcode": 0, "errmsg": "ok"})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Temporary media: multipart form with a `media` file part."""
+        refused = self._refused(request)
+        if refused is not None:
+            return refused
+        kind = request.query.get("type", "")
+        form = await request.post()
+        media = form.get("media")
+        if not isinstance(media, web.FileField) or kind not in ("image", "voice", "video"):
+            return web.json_response({"errcode": 40004, "errmsg": "invalid media type"})
+        content = media.file.read()
+        self.uploads.append((kind, media.filename, content))
+        await self._changed_now()
+        return web.json_response({"type": kind, "media_id": f"media-{len(self.uploads)}",
+                                  "created_at": 1763862000})
+
+    async def _file(self, request: web.Request) -> web.Response:
+        """A file the bot fetches (an image in a reply, on the brand's own server)."""
+        content = self.files.get(request.match_info["name"])
+        if content is None:
+            return web.Response(status=404, text="not found")
+        return web.Response(body=content, content_type="application/octet-stream")

@@ -45,7 +45,8 @@ class FakeGraphApi:
     """POST /{version}/{phone_number_id}/messages, checking the bearer token."""
 
     def __init__(self) -> None:
-        self.received: list[Received] = []
+        self.received: list[Received] = []  # messages sent (read receipts are kept apart)
+        self.marked_read: list[str] = []  # the wamids marked read, in order
         self.script: list[Scripted] = []
         self.url = ""
         self._ids = itertools.count(1)
@@ -86,6 +87,8 @@ class FakeGraphApi:
 
     async def _messages(self, request: web.Request) -> web.Response:
         body = json.loads(await request.read())
+        if body.get("status") == "read":
+            return await self._mark_read(request, body)
         received = Received(request.path, request.headers.get("Authorization", ""), body)
         async with self._changed:
             self.received.append(received)
@@ -103,3 +106,27 @@ class FakeGraphApi:
         if answer.stall:
             await self._release.wait()
         return web.json_response(answer.body, status=answer.status, headers=answer.headers)
+
+    async def _mark_read(self, request: web.Request, body: dict[str, Any]) -> web.Response:
+        """A read receipt: {"messaging_product", "status": "read", "message_id"} only."""
+        if request.headers.get("Authorization", "") != f"Bearer {TOKEN}":
+            answer = graph_error(190, "Invalid OAuth access token.", 401)
+            return web.json_response(answer.body, status=answer.status)
+        if set(body) != {"messaging_product", "status", "message_id"} or not str(
+            body["message_id"]
+        ).startswith("wamid."):
+            answer = graph_error(100, "Invalid parameter")
+            return web.json_response(answer.body, status=answer.status)
+        async with self._changed:
+            self.marked_read.append(str(body["message_id"]))
+            self._changed.notify_all()
+        return web.json_response({"success": True})
+
+    async def wait_for_read(self, count: int, timeout: float = 5.0) -> list[str]:
+        """Wait until at least `count` messages were marked read."""
+        async def arrived() -> None:
+            async with self._changed:
+                await self._changed.wait_for(lambda: len(self.marked_read) >= count)
+
+        await asyncio.wait_for(arrived(), timeout)
+        return list(self.marked_read)

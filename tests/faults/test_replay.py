@@ -4,7 +4,7 @@ again only with the very same body (WeChat retrying), in plain and compatible mo
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -17,8 +17,6 @@ from bot.server.running import BOT_KEY
 from tests.fakes.wechat_api import FakeWeChatApi
 from tests.helpers.wechat import (
     ACCOUNT,
-    APP_ID,
-    APP_SECRET,
     ENV,
     OPENID,
     TOKEN,
@@ -38,14 +36,6 @@ def text_push(sender: str, content: str, msg_id: str) -> str:
         f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
         f"<MsgId>{msg_id}</MsgId></xml>"
     )
-
-
-@pytest.fixture
-async def wechat_api() -> AsyncIterator[FakeWeChatApi]:
-    fake = FakeWeChatApi(APP_ID, APP_SECRET)
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 @pytest.fixture

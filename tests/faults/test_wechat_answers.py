@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +27,7 @@ from bot.runtime.router import Route, Router
 from bot.server.app import create_app
 from bot.server.running import BOT_KEY
 from tests.fakes.wechat_api import FakeWeChatApi
-from tests.helpers.wechat import ACCOUNT, APP_ID, APP_SECRET, ENV, OPENID, platform_table, push
+from tests.helpers.wechat import ACCOUNT, ENV, OPENID, platform_table, push
 
 Client = TestClient[Any, Any]
 
@@ -49,14 +49,6 @@ def answering_after(delays: dict[str, float]) -> Route:
         return [Reply(text=f"answer {message.text}")]
 
     return Route("timed", lambda message, ctx: True, handle)
-
-
-@pytest.fixture
-async def wechat_api() -> AsyncIterator[FakeWeChatApi]:
-    fake = FakeWeChatApi(APP_ID, APP_SECRET)
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 @pytest.fixture

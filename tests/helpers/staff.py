@@ -16,11 +16,13 @@ from bot.core.clock import Clock, FixedClock
 ON_DUTY = datetime(2026, 11, 23, 3, 0, tzinfo=UTC)
 STAFF: dict[str, Any] = {
     "chat": "console:agent",
+    # English staff texts (knowledge_base/staff.toml); tests/handlers/staff/test_languages.py
+    # covers Chinese ones and members written as a bare role.
     "members": {
-        "console:admin": "admin",
-        "console:editor": "editor",
-        "console:agent": "agent",
-        "console:agent2": "agent",
+        "console:admin": {"role": "admin", "language": "en"},
+        "console:editor": {"role": "editor", "language": "en"},
+        "console:agent": {"role": "agent", "language": "en"},
+        "console:agent2": {"role": "agent", "language": "en"},
     },
 }
 

@@ -35,6 +35,18 @@ def platform_table(mode: str, api_base_url: str, **overrides: Any) -> dict[str, 
     }
 
 
+def text_push(
+    content: str, msg_id: str, sender: str = OPENID, created: int = 1763862100
+) -> str:
+    """A plain text push from `sender` to the test account."""
+    return (
+        f"<xml><ToUserName><![CDATA[{ACCOUNT}]]></ToUserName>"
+        f"<FromUserName><![CDATA[{sender}]]></FromUserName><CreateTime>{created}</CreateTime>"
+        f"<MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{content}]]></Content>"
+        f"<MsgId>{msg_id}</MsgId></xml>"
+    )
+
+
 def sha1(*parts: str) -> str:
     """WeChat's signature, written out again from the documentation."""
     return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()

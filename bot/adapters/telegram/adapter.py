@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from bot.adapters.telegram.api import TelegramTransport
 from bot.adapters.telegram.polling import Poller
-from bot.adapters.telegram.render import answer_callback, render_replies
+from bot.adapters.telegram.render import answer_callback, render_replies, thread_of
 from bot.adapters.telegram.update import ALLOWED_UPDATES, NAME, parse_body, parse_update
 from bot.config.telegram import TelegramSettings
 from bot.core.adapter import InboundRequest, OutboundRequest, RateLimits, Rendered, WebhookAnswer
@@ -81,7 +81,7 @@ class TelegramAdapter:
             reply_to = int(message.source_id.rpartition(":")[2])
         outbound = render_replies(
             message.chat_id, replies, user_id=message.user_id, reply_to=reply_to,
-            callback_data=self._callback_data,
+            callback_data=self._callback_data, thread=thread_of(message.raw),
         )
         query = message.raw.get("callback_query")
         if message.kind is MessageKind.BUTTON and isinstance(query, dict):

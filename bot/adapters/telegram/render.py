@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bot.adapters.text import split_text, utf16_length
@@ -24,11 +24,24 @@ def is_group_chat(chat_id: str) -> bool:
     return chat_id.startswith("-")
 
 
+def thread_of(update: Mapping[str, Any]) -> int | None:
+    """The forum topic a message was written in (docs/platforms.md §2.8), if any: answers
+    must name it, or they land in the group's General topic."""
+    message = update.get("message") or update.get("edited_message")
+    query = update.get("callback_query")
+    if message is None and isinstance(query, dict):
+        message = query.get("message")
+    if not isinstance(message, dict) or message.get("is_topic_message") is not True:
+        return None
+    thread = message.get("message_thread_id")
+    return thread if isinstance(thread, int) and not isinstance(thread, bool) else None
+
+
 def render_replies(
     chat_id: str, replies: Sequence[Reply], *, user_id: str, reply_to: int | None,
-    callback_data: Callable[[str], str],
+    callback_data: Callable[[str], str], thread: int | None = None,
 ) -> list[OutboundRequest]:
-    """sendPhoto/sendMessage calls for `replies`, in order.
+    """sendPhoto/sendMessage calls for `replies`, in order (in the forum topic `thread`).
 
     Text goes without parse_mode: the API then shows it exactly as written, so customer
     or knowledge-base text with `_*[<&` can never make it refuse the message.
@@ -37,6 +50,8 @@ def render_replies(
     requests: list[OutboundRequest] = []
 
     def add(method: str, body: dict[str, Any]) -> None:
+        if thread is not None:
+            body["message_thread_id"] = thread
         if reply_to is not None and not requests:
             body["reply_parameters"] = {
                 "message_id": reply_to, "allow_sending_without_reply": True,

@@ -5,23 +5,42 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from ipaddress import ip_address
 
 from bot.adapters.text import numbered, split_text, utf8_length
-from bot.adapters.wechat.api import SEND_PATH, AccessTokens, WeChatTransport, is_window_open
+from bot.adapters.wechat.api import (
+    SEND_PATH,
+    AccessTokens,
+    AccountKind,
+    WeChatTransport,
+    is_window_open,
+)
 from bot.adapters.wechat.crypto import MessageCipher, is_signed, sign
+from bot.adapters.wechat.media import MediaUploads
 from bot.adapters.wechat.message import NAME, parse_fields
+from bot.adapters.wechat.notice import render_notice
 from bot.adapters.wechat.xml import read_fields, write_fields
-from bot.config.wechat import WeChatSettings
+from bot.config.wechat import DEADLINE_SECONDS, WeChatSettings
 from bot.core.adapter import InboundRequest, OutboundRequest, RateLimits, Rendered, WebhookAnswer
 from bot.core.errors import CryptoError, PayloadError, SignatureError
-from bot.core.message import Address, Message, Reply
+from bot.core.language import ENGLISH, HANT, detect_language
+from bot.core.message import Address, Message, Notice, Reply
 from bot.core.payload import header_bytes
 from bot.core.ports import AdapterPorts
 
 MAX_TEXT_BYTES = 2048  # docs/platforms.md §1.6: treat 2048 UTF-8 bytes as the reply limit
 XML = "application/xml"
+DELIVERIES = 3  # WeChat delivers a push up to three times, 5 s apart (§1.5)
+# Said under a passive answer that could not hold everything (an account without the
+# customer-service API): the rest comes with the answer to the customer's next message.
+MORE = {
+    ENGLISH: "(More follows: send any message to read on.)",
+    HANT: "（未完，回覆任意內容查看後續）",
+}
+MORE_DEFAULT = "（未完，回复任意内容查看后续）"
+MORE_ROOM = 100  # bytes kept free for that line
 
 
 def build(settings: WeChatSettings, ports: AdapterPorts) -> WeChatAdapter:
@@ -39,12 +58,15 @@ class WeChatAdapter:
 
     name = NAME
     rate_limits = RateLimits(per_second=50.0, per_chat_per_second=2.0, burst=5)
+    deliveries = DELIVERIES
 
     def __init__(self, settings: WeChatSettings, ports: AdapterPorts) -> None:
         self.settings = settings
         self.ports = ports
         self.clock = ports.clock
         self.reply_budget_seconds: float | None = settings.reply_budget_seconds
+        self.answer_deadline_seconds = DEADLINE_SECONDS
+        self.account = AccountKind(ports.kv, settings.app_id, settings.account, self.clock.now)
         self.cipher = (
             MessageCipher(settings.aes_key, settings.app_id) if settings.aes_key else None
         )
@@ -176,44 +198,103 @@ class WeChatAdapter:
         """`success`: WeChat neither retries nor shows an error, and replies come later."""
         return WebhookAnswer(body="success")
 
+    def holds_replies(self) -> bool:
+        """A subscription account (configured, or refused the API with 48001) has no
+        customer-service API: late replies wait for a passive answer."""
+        return self.account.holds_replies()
+
     def render(self, message: Message, replies: Sequence[Reply], *, passive: bool) -> Rendered:
-        """The first text part as the passive XML reply (if allowed); the rest via the API."""
-        parts = self._texts(replies)
+        """The first text part as the passive XML reply (if allowed); the rest via the API,
+        or, on an account without it, held for a later passive answer."""
+        if self.holds_replies():
+            return self._render_held(message, replies, passive=passive)
+        parts = self._texts(replies, images=False)
+        images = self._images(message.chat_id, replies)
         if not passive or not parts:
-            return Rendered(WebhookAnswer(body="success"), self._sends(message.chat_id, parts))
+            sends = self._sends(message.chat_id, parts) + images
+            return Rendered(WebhookAnswer(body="success"), sends)
+        answer = self._passive(message, parts[0])
+        return Rendered(answer, self._sends(message.chat_id, parts[1:]) + images)
+
+    def _render_held(
+        self, message: Message, replies: Sequence[Reply], *, passive: bool
+    ) -> Rendered:
+        """All replies in the one passive answer WeChat allows; what misses it is held."""
+        shown = [reply for reply in replies if numbered(reply).strip()]
+        if not shown:
+            return Rendered(WebhookAnswer(body="success"))
+        if not passive:
+            return Rendered(WebhookAnswer(body="success"), held=tuple(shown))
+        text = "\n\n".join(numbered(reply) for reply in shown)
+        parts = split_text(text, MAX_TEXT_BYTES - MORE_ROOM, utf8_length)
+        if len(parts) == 1:
+            return Rendered(self._passive(message, parts[0]))
+        more = MORE.get(detect_language(text), MORE_DEFAULT)
+        answer = self._passive(message, f"{parts[0]}\n{more}")
+        return Rendered(answer, held=(Reply(text="\n".join(parts[1:])),))
+
+    def _passive(self, message: Message, content: str) -> WebhookAnswer:
+        """The passive XML text reply (the encrypted envelope for an encrypted push)."""
         xml = write_fields({
             "ToUserName": message.user_id,
             "FromUserName": message.account,
             "CreateTime": int(self.clock.now().timestamp()),
             "MsgType": "text",
-            "Content": parts[0],
+            "Content": content,
         })
         if message.raw.get("encrypted"):
             xml = self._envelope(xml)
-        answer = WebhookAnswer(body=xml, content_type=XML)
-        return Rendered(answer, self._sends(message.chat_id, parts[1:]))
+        return WebhookAnswer(body=xml, content_type=XML)
 
     def render_to(self, address: Address, replies: Sequence[Reply]) -> tuple[OutboundRequest, ...]:
         """Customer-service sends to someone who is not the sender of a message."""
-        return self._sends(address.user_id or address.chat_id, self._texts(replies))
+        openid = address.user_id or address.chat_id
+        if self.holds_replies():
+            # Kept whole for a passive answer (the transport holds them): images as links.
+            return self._sends(openid, self._texts(replies))
+        return self._sends(openid, self._texts(replies, images=False)) + self._images(
+            openid, replies
+        )
+
+    def render_notice(self, address: Address, notice: Notice) -> tuple[OutboundRequest, ...]:
+        """The notice as the template message or subscribe notification configured for its
+        kind (sent outside the 48-hour window too); () when none is configured."""
+        config = self.settings.notices.get(notice.kind)
+        if config is None:
+            return ()
+        return (render_notice(address.user_id or address.chat_id, notice, config),)
 
     def window_open(self, last_inbound_at: datetime | None, now: datetime) -> bool:
-        """Customer-service messages reach people who wrote within 48 hours."""
-        return is_window_open(last_inbound_at, now)
+        """Customer-service messages reach people who wrote within 48 hours, on an account
+        that has the API (a subscription account can only answer passively)."""
+        return not self.holds_replies() and is_window_open(last_inbound_at, now)
 
     def transport(self) -> WeChatTransport:
-        """Customer-service sends with the shared access token."""
-        return WeChatTransport(self.ports.inbound, self.tokens, self.clock.now)
+        """Customer-service sends with the shared access token; images uploaded as media."""
+        return WeChatTransport(self.ports.inbound, self.tokens, self.clock.now, self.account,
+                               MediaUploads(self.tokens).media_id)
 
     @staticmethod
-    def _texts(replies: Sequence[Reply]) -> list[str]:
-        """Each reply as text (buttons numbered), split to WeChat's byte limit."""
+    def _texts(replies: Sequence[Reply], *, images: bool = True) -> list[str]:
+        """Each reply as text (buttons numbered, image links too unless they go as images),
+        split to WeChat's byte limit."""
         parts: list[str] = []
         for reply in replies:
-            text = numbered(reply)
+            text = numbered(reply if images else replace(reply, image_url=None))
             if text.strip():
                 parts.extend(split_text(text, MAX_TEXT_BYTES, utf8_length))
         return parts
+
+    @staticmethod
+    def _images(openid: str, replies: Sequence[Reply]) -> tuple[OutboundRequest, ...]:
+        """An image message per reply image; the transport uploads it as temporary media."""
+        return tuple(
+            OutboundRequest(
+                platform=NAME, chat_id=openid, user_id=openid, path=SEND_PATH,
+                body={"touser": openid, "msgtype": "image", "image": {"url": reply.image_url}},
+            )
+            for reply in replies if reply.image_url
+        )
 
     @staticmethod
     def _sends(openid: str, parts: Sequence[str]) -> tuple[OutboundRequest, ...]:

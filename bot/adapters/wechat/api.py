@@ -1,25 +1,31 @@
-"""WeChat's HTTP API: the shared access token and customer-service sends.
+"""WeChat's HTTP API: the shared access token, customer-service sends, template messages and
+subscribe notifications; and what kind of account this is (one refused the customer-service
+API with 48001 has none, and its replies are held for a passive answer).
 
-Facts in docs/platforms.md §1.7.
+Facts in docs/platforms.md §1.7 and §1.9–1.10.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import aiohttp
 
 from bot.core.adapter import OutboundRequest, SendResult, SendStatus
-from bot.core.errors import TokenError
+from bot.core.errors import MediaError, TokenError
 from bot.core.http import call_json, classify_http
+from bot.core.message import Reply
 from bot.core.ports import InboundTimes, KeyValueCache
 
 log = logging.getLogger(__name__)
 
 SEND_PATH = "/cgi-bin/message/custom/send"
+TEMPLATE_PATH = "/cgi-bin/message/template/send"
+SUBSCRIBE_PATH = "/cgi-bin/message/subscribe/bizsend"
 TOKEN_PATH = "/cgi-bin/token"
 # Refresh this long before WeChat's 7200 s lapse, so no send races the expiry.
 REFRESH_MARGIN = timedelta(minutes=5)
@@ -30,7 +36,48 @@ UNDELIVERABLE = {
     45047: "customer-service message quota used up",
 }
 NOT_FOLLOWING = 43004  # the user no longer follows the account
+NOT_SUBSCRIBED = 43101  # the user did not accept (or cancelled) this subscribe notification
+UNAUTHORIZED = 48001  # "api unauthorized": the account lacks this API
 BUSY = -1
+HELD_NOTE = "this account cannot send customer-service messages: kept for the next message"
+
+
+class AccountKind:
+    """Whether the account has the customer-service API: configured, or learnt from a 48001
+    (remembered in the shared store, so every process and the next start know it)."""
+
+    def __init__(self, kv: KeyValueCache, app_id: str, configured: str,
+                 now: Callable[[], datetime]) -> None:
+        self.kv = kv
+        self.configured = configured
+        self.key = f"wechat:account:{app_id}"
+        self.now = now
+
+    def holds_replies(self) -> bool:
+        """True for a subscription account: replies can go only in a passive answer."""
+        return self.configured == "subscription" or self.kv.get(self.key) == "subscription"
+
+    def learn_subscription(self) -> None:
+        """WeChat refused the customer-service API: from now on replies wait for a passive
+        answer."""
+        if self.kv.get(self.key) != "subscription":
+            log.warning("WeChat refused the customer-service API (48001): treating the account"
+                        " as a subscription account; replies now wait for a passive answer")
+            self.kv.set(self.key, "subscription", self.now())
+
+
+def replies_of(body: object) -> tuple[Reply, ...]:
+    """What a customer-service send says, as replies (to give in a passive answer instead)."""
+    if not isinstance(body, dict):
+        return ()
+    kind = body.get("msgtype")
+    text = body.get("text")
+    if kind == "text" and isinstance(text, dict):
+        return (Reply(text=str(text.get("content", ""))),)
+    image = body.get("image")
+    if kind == "image" and isinstance(image, dict) and image.get("url"):
+        return (Reply(image_url=str(image["url"])),)
+    return ()
 
 
 def is_window_open(last_inbound_at: datetime | None, now: datetime) -> bool:
@@ -99,26 +146,82 @@ def classify(errcode: int, errmsg: str) -> SendResult:
         return SendResult(SendStatus.UNDELIVERABLE, f"{UNDELIVERABLE[errcode]} ({error})")
     if errcode == NOT_FOLLOWING:
         return SendResult(SendStatus.UNDELIVERABLE, f"user unfollowed ({error})", blocked=True)
+    if errcode == NOT_SUBSCRIBED:
+        return SendResult(SendStatus.UNDELIVERABLE,
+                          f"the customer has not accepted this notification ({error})")
     if errcode == BUSY or errcode in TOKEN_ERRORS:
         return SendResult(SendStatus.RETRY, error)
     return SendResult(SendStatus.FAILED, error)
 
 
 class WeChatTransport:
-    """Sends customer-service messages with the shared token; one refresh on a token error."""
+    """Sends customer-service messages, templates and subscribe notifications with the shared
+    token; one refresh on a token error."""
 
     def __init__(
-        self, inbound: InboundTimes, tokens: AccessTokens, now: Callable[[], datetime]
+        self, inbound: InboundTimes, tokens: AccessTokens, now: Callable[[], datetime],
+        account: AccountKind | None = None,
+        images: Callable[[aiohttp.ClientSession, str], Awaitable[str]] | None = None,
     ) -> None:
         self.inbound = inbound
         self.tokens = tokens
         self.now = now
+        # Without one given: a service account, until WeChat says otherwise.
+        self.account = account or AccountKind(tokens.kv, tokens.app_id, "service", now)
+        self.images = images
+
+    async def _with_media(
+        self, session: aiohttp.ClientSession, request: OutboundRequest
+    ) -> tuple[OutboundRequest, str]:
+        """An image reply (stored with its URL) as an image message with its media id; an
+        image WeChat can never take goes as its link instead, and the note says so."""
+        image = request.body.get("image")
+        if request.body.get("msgtype") != "image" or not isinstance(image, dict) or (
+            "url" not in image
+        ):
+            return request, ""
+        url = str(image["url"])
+        try:
+            if self.images is None:
+                raise MediaError("no media uploads for this transport", permanent=True)
+            media_id = await self.images(session, url)
+        except MediaError as error:
+            if not error.permanent:
+                raise
+            text = {"touser": request.body.get("touser"), "msgtype": "text",
+                    "text": {"content": url}}
+            return replace(request, body=text), f"sent the image's link instead: {error}"
+        body = {"touser": request.body.get("touser"), "msgtype": "image",
+                "image": {"media_id": media_id}}
+        return replace(request, body=body), ""
 
     async def send(self, session: aiohttp.ClientSession, request: OutboundRequest) -> SendResult:
-        """Send one row unless the customer-service window has closed."""
-        last = self.inbound.last_inbound_at("wechat", request.user_id or request.chat_id)
-        if not is_window_open(last, self.now()):
-            return SendResult(SendStatus.UNDELIVERABLE, UNDELIVERABLE[45015])
+        """Send one row: a customer-service message only within the window, and never on an
+        account without that API (it is held for a passive answer instead)."""
+        note = ""
+        if request.path == SEND_PATH:
+            if self.account.holds_replies():
+                return SendResult(SendStatus.HELD, HELD_NOTE, held=replies_of(request.body))
+            last = self.inbound.last_inbound_at("wechat", request.user_id or request.chat_id)
+            if not is_window_open(last, self.now()):
+                return SendResult(SendStatus.UNDELIVERABLE, UNDELIVERABLE[45015])
+            try:
+                request, note = await self._with_media(session, request)
+            except MediaError as error:
+                return SendResult(SendStatus.RETRY, f"image: {error}")
+            except TokenError as error:
+                return SendResult(SendStatus.RETRY, f"access token: {error}")
+        result = await self._send(session, request)
+        if note and result.status is SendStatus.SENT:
+            return replace(result, error=note)
+        if request.path == SEND_PATH and result.error.startswith(f"errcode {UNAUTHORIZED}:"):
+            self.account.learn_subscription()
+            return SendResult(SendStatus.HELD, f"{HELD_NOTE} ({result.error})",
+                              held=replies_of(request.body))
+        return result
+
+    async def _send(self, session: aiohttp.ClientSession, request: OutboundRequest) -> SendResult:
+        """POST the row with the shared token, refreshing it once if WeChat refuses it."""
         try:
             token = await self.tokens.get(session)
             result, refused = await self._post(session, request, token)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.adapters.whatsapp.api import WhatsAppTransport, WindowPolicy, window_open
+from bot.adapters.whatsapp.notice import read_receipt, template_notice_body
 from bot.adapters.whatsapp.parse import NAME, Delivery, parse_delivery
 from bot.adapters.whatsapp.render import render_reply
 from bot.config.whatsapp import WhatsAppSettings
@@ -24,7 +25,7 @@ from bot.core.adapter import (
     WebhookAnswer,
 )
 from bot.core.errors import SignatureError
-from bot.core.message import Address, Message, Reply
+from bot.core.message import Address, Message, MessageKind, Notice, Reply
 from bot.core.payload import header_bytes
 from bot.core.ports import AdapterPorts
 
@@ -118,9 +119,29 @@ class WhatsAppAdapter:
         )
 
     def render(self, message: Message, replies: Sequence[Reply], *, passive: bool) -> Rendered:
-        """Replies as Cloud API calls from the number the customer wrote to."""
+        """The read receipt for the customer's message, then the replies as Cloud API calls
+        from the number the customer wrote to."""
         requests = self._requests(message.chat_id, message.user_id, replies, message.account)
+        if self.settings.mark_read and message.kind not in (MessageKind.EVENT,
+                                                            MessageKind.REACTION):
+            receipt = OutboundRequest(
+                NAME, message.chat_id, self._path(message.account),
+                read_receipt(message.source_id or message.message_id), user_id=message.user_id,
+            )
+            requests = (receipt, *requests)
         return Rendered(answer=ACKNOWLEDGED, outbound=requests)
+
+    def render_notice(self, address: Address, notice: Notice) -> tuple[OutboundRequest, ...]:
+        """The approved template configured for the notice's kind, with its parameters, in
+        the customer's language (allowed outside the 24-hour window); () if none is set."""
+        template = self.settings.templates.get(notice.kind)
+        if template is None:
+            return ()
+        body = template_notice_body(
+            address.chat_id, template, notice, self.settings.template_language
+        )
+        user_id = address.user_id or address.chat_id
+        return (OutboundRequest(NAME, address.chat_id, self._path(), body, user_id=user_id),)
 
     def render_to(self, address: Address, replies: Sequence[Reply]) -> tuple[OutboundRequest, ...]:
         """Replies sent on our own initiative, from the configured number."""

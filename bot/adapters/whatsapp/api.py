@@ -89,7 +89,8 @@ class WhatsAppTransport:
         body = dict(request.body)
         note = ""
         now = self.clock.now()
-        if body.get("type") != "template":
+        # Templates may go outside the window; a read receipt is for a message just handled.
+        if body.get("type") != "template" and "status" not in body:
             last = self.inbound.last_inbound_at(NAME, request.user_id or request.chat_id)
             if not window_open(last, now):
                 outside = self._outside_window(request, last)

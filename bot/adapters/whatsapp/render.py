@@ -46,7 +46,7 @@ def _unique_titles(buttons: Sequence[Button], limit: int) -> list[str]:
     return titles
 
 
-def _envelope(recipient: str) -> dict[str, Any]:
+def envelope(recipient: str) -> dict[str, Any]:
     # Phone numbers go in `to`; business-scoped user ids (e.g. "US.1349…") in `recipient`.
     key = "recipient" if "." in recipient else "to"
     return {"messaging_product": "whatsapp", "recipient_type": "individual", key: recipient}
@@ -55,7 +55,7 @@ def _envelope(recipient: str) -> dict[str, Any]:
 def text_body(recipient: str, text: str, *, preview_url: bool = False) -> dict[str, Any]:
     """A plain text message."""
     return {
-        **_envelope(recipient),
+        **envelope(recipient),
         "type": "text",
         "text": {"body": text, "preview_url": preview_url},
     }
@@ -64,7 +64,7 @@ def text_body(recipient: str, text: str, *, preview_url: bool = False) -> dict[s
 def template_body(recipient: str, name: str, language: str) -> dict[str, Any]:
     """A pre-approved template message without parameters."""
     return {
-        **_envelope(recipient),
+        **envelope(recipient),
         "type": "template",
         "template": {"name": name, "language": {"code": language}},
     }
@@ -73,7 +73,7 @@ def template_body(recipient: str, name: str, language: str) -> dict[str, Any]:
 def _buttons_body(recipient: str, text: str, buttons: Sequence[Button]) -> dict[str, Any]:
     titles = _unique_titles(buttons, BUTTON_TITLE_LIMIT)
     return {
-        **_envelope(recipient),
+        **envelope(recipient),
         "type": "interactive",
         "interactive": {
             "type": "button",
@@ -98,7 +98,7 @@ def _list_body(recipient: str, text: str, buttons: Sequence[Button]) -> dict[str
         rows.append(row)
     label = LIST_LABELS.get(detect_language(text), LIST_LABEL_DEFAULT)
     return {
-        **_envelope(recipient),
+        **envelope(recipient),
         "type": "interactive",
         "interactive": {
             "type": "list",
@@ -113,7 +113,7 @@ def render_reply(recipient: str, reply: Reply) -> list[dict[str, Any]]:
     bodies: list[dict[str, Any]] = []
     if reply.image_url:
         image = {"link": reply.image_url}
-        bodies.append({**_envelope(recipient), "type": "image", "image": image})
+        bodies.append({**envelope(recipient), "type": "image", "image": image})
     buttons = reply.buttons
     if not buttons or len(buttons) > MAX_ROWS:
         text = numbered(Reply(text=reply.text, buttons=buttons, link_url=reply.link_url,

@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.adapters.telegram.menu import AGAIN_SECONDS, RETRY_SECONDS, CommandMenu
 from bot.app import Bot, build_bot
 from bot.config import Config
 from bot.core.language import HANS, HANT
 from bot.core.message import Reply
 from bot.server.app import create_app
 from bot.server.running import BOT_KEY
-from tests.fakes.telegram_api import SECRET, FakeTelegramApi, telegram_config
+from tests.fakes.telegram_api import SECRET, TOKEN, FakeTelegramApi, telegram_config
 from tests.helpers.paths import FIXTURES as ALL_FIXTURES
 
 FIXTURES = ALL_FIXTURES / "telegram"
@@ -80,6 +81,11 @@ async def settle(client: TestClient[Any, Any]) -> None:
     await bot.outbox.wait_idle()
 
 
+def replies_sent(api: FakeTelegramApi) -> list[Any]:
+    """The calls answering customers (the bot also sets its command menu when it starts)."""
+    return [call for call in api.calls if call.method != "setMyCommands"]
+
+
 def faq_answer(bot: Bot, faq_id: str) -> str:
     """The text a customer sees for an FAQ: its answer, then the feedback question."""
     faq = bot.faqs.get(faq_id)
@@ -98,7 +104,7 @@ async def test_a_question_gets_its_answer(
     assert "parse_mode" not in sent
     titles = [row[0]["text"] for row in sent["reply_markup"]["inline_keyboard"]]
     assert titles and all(titles)
-    assert api.calls[0].content_type == "application/json"
+    assert {call.content_type for call in api.calls} == {"application/json"}
 
 
 async def test_a_button_press_is_answered_then_replied(
@@ -106,7 +112,7 @@ async def test_a_button_press_is_answered_then_replied(
 ) -> None:
     assert await post(client, update("callback_query")) == 200
     await api.wait_for("sendMessage")
-    methods = [call.method for call in api.calls]
+    methods = [call.method for call in replies_sent(api)]
     assert methods == ["answerCallbackQuery", "sendMessage"]
     assert api.calls_to("answerCallbackQuery") == [{"callback_query_id": "4382bfdwdsb323b2d9"}]
     assert api.calls_to("sendMessage")[0]["text"] == faq_answer(bot_of(client), "shipping-time")
@@ -121,7 +127,7 @@ async def test_a_button_press_without_replies_still_stops_the_spinner(
     assert await post(client, update("callback_query")) == 200
     await api.wait_for("answerCallbackQuery")
     await settle(client)
-    assert [call.method for call in api.calls] == ["answerCallbackQuery"]
+    assert [call.method for call in replies_sent(api)] == ["answerCallbackQuery"]
 
 
 async def test_429_then_success_delivers_exactly_one_message(
@@ -204,7 +210,7 @@ async def test_a_wrong_or_missing_secret_is_refused_and_nothing_stored(
     assert store.deliveries.count() == 0
     assert store.db.scalar("SELECT count(*) FROM dead_letters") == 0
     assert store.customers.count() == 0
-    assert api.calls == []
+    assert replies_sent(api) == []
 
 
 async def test_a_replayed_update_is_handled_once(
@@ -250,6 +256,63 @@ async def test_a_group_mention_is_answered_in_thread(
     assert bot_of(client).store.deliveries.count() == 1
 
 
+async def test_a_question_in_a_forum_topic_is_answered_in_that_topic(
+    client: TestClient[Any, Any], api: FakeTelegramApi
+) -> None:
+    assert await post(client, update("forum_topic_mention")) == 200
+    [sent] = await api.wait_for("sendMessage")
+    assert sent["chat_id"] == -1001987654321
+    assert sent["message_thread_id"] == 2288  # not the group's General topic
+    assert sent["reply_parameters"] == {"message_id": 2310, "allow_sending_without_reply": True}
+    # A plain group (no topics) gets no thread: the API would refuse one there.
+    assert await post(client, update("group_mention_utf16")) == 200
+    [_, plain] = await api.wait_for("sendMessage", 2)
+    assert "message_thread_id" not in plain
+
+
+async def test_the_command_menu_is_set_from_the_routes_at_start(
+    client: TestClient[Any, Any], api: FakeTelegramApi
+) -> None:
+    await api.wait_for("setMyCommands", 3)
+    commands = {code: [entry["command"] for entry in menu] for code, menu in api.commands.items()}
+    expected = ["start", "help", "checkin", "points", "rewards", "invite", "order", "orders"]
+    assert commands == {"": expected, "zh": expected, "en": expected}
+    descriptions = {entry["command"]: entry["description"] for entry in api.commands["en"]}
+    assert descriptions["order"] == "Track an order"
+    assert api.commands[""] == api.commands["zh"]  # the brand's default language: zh-Hans
+    assert {entry["description"] for entry in api.commands["zh"]} >= {"查订单物流", "我的积分"}
+
+
+async def test_without_rewards_the_menu_offers_no_reward_commands(
+    make_config: Callable[..., Config], api: FakeTelegramApi,
+    aiohttp_client: Callable[..., Any],
+) -> None:
+    config = make_config(
+        platforms={"telegram": {"enabled": True, "token_env": "TG_TOKEN",
+                                "secret_token_env": "TG_SECRET",
+                                "api_base_url": api.base_url, "bot_username": "cloudleaf_bot"}},
+        env={"TG_TOKEN": TOKEN, "TG_SECRET": SECRET}, rewards={"enabled": False},
+    )
+    await aiohttp_client(create_app(build_bot(config)))
+    await api.wait_for("setMyCommands", 3)
+    assert [entry["command"] for entry in api.commands["en"]] == [
+        "start", "help", "order", "orders"
+    ]
+
+
+async def test_a_failed_menu_is_set_again_later(
+    config: Config, api: FakeTelegramApi
+) -> None:
+    api.fail_next("setMyCommands", 502, {"ok": False, "error_code": 502,
+                                         "description": "Bad Gateway"})
+    bot = build_bot(config)
+    [menu] = [service for service in bot.services if isinstance(service, CommandMenu)]
+    assert await menu.round() == RETRY_SECONDS and not menu.done
+    assert await menu.round() == AGAIN_SECONDS and menu.done
+    assert len(api.commands["en"]) == 8
+    bot.store.close()
+
+
 async def test_unknown_and_ignored_updates_get_200_and_no_reply(
     client: TestClient[Any, Any], api: FakeTelegramApi
 ) -> None:
@@ -257,7 +320,7 @@ async def test_unknown_and_ignored_updates_get_200_and_no_reply(
         assert await post(client, update(name)) == 200
     assert await post(client, {"update_id": 9, "poll": {"id": "1"}}) == 200
     await settle(client)
-    assert api.calls == []
+    assert replies_sent(api) == []
     assert bot_of(client).store.deliveries.count() == 0
 
 

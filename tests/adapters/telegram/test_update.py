@@ -65,6 +65,12 @@ EXPECTED: dict[str, list[Message]] = {
         telegram(830001007, MessageKind.TEXT, text="🍵🍵 乌龙茶怎么泡？", chat_id=GROUP,
                  is_private=False, source_id=f"{GROUP}:2203", **SAM)
     ],
+    # In a forum topic: the topic's first message is what every message there replies to.
+    "forum_topic_mention": [
+        telegram(830001030, MessageKind.TEXT, text="how long does shipping take?",
+                 chat_id=GROUP, is_private=False, source_id=f"{GROUP}:2310",
+                 reply_to=f"{GROUP}:2288", **SAM)
+    ],
     "group_reply_to_bot": [
         telegram(830001008, MessageKind.TEXT, text="运费多少", chat_id=GROUP, is_private=False,
                  source_id=f"{GROUP}:2204", reply_to=f"{GROUP}:2190", **SAM)

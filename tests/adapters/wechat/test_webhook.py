@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -21,7 +21,6 @@ from tests.fakes.wechat_api import FakeWeChatApi
 from tests.helpers.wechat import (
     ACCOUNT,
     APP_ID,
-    APP_SECRET,
     ENV,
     OPENID,
     TOKEN,
@@ -33,14 +32,6 @@ from tests.helpers.wechat import (
 )
 
 Client = TestClient[Any, Any]
-
-
-@pytest.fixture
-async def wechat_api() -> AsyncIterator[FakeWeChatApi]:
-    fake = FakeWeChatApi(APP_ID, APP_SECRET)
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 @pytest.fixture

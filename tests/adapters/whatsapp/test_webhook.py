@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -66,14 +66,18 @@ class Harness:
 
         # A rescheduled row raises no event of its own: look again each time the outbox idles.
         async def done() -> None:
-            while any(row.status in ("pending", "sending") for row in self.rows()):
+            while any(row.status in ("pending", "sending") for row in self.all_rows()):
                 await self.bot.outbox.wait_idle()
                 await asyncio.sleep(0.01)
 
         await asyncio.wait_for(done(), timeout)
 
-    def rows(self) -> list[OutboxRow]:
+    def all_rows(self) -> list[OutboxRow]:
         return list(reversed(self.bot.store.outbox.list(limit=100)))
+
+    def rows(self) -> list[OutboxRow]:
+        """The messages sent, without the read receipts of handled messages."""
+        return [row for row in self.all_rows() if "status" not in row.request.body]
 
     def close_window(self, user_id: str, hours: float = 25) -> None:
         """Pretend the customer last wrote `hours` ago."""
@@ -82,14 +86,6 @@ class Harness:
             "UPDATE identities SET last_inbound_at = ? WHERE platform = 'whatsapp'"
             " AND user_id = ?", [iso(moment), user_id],
         )
-
-
-@pytest.fixture
-async def graph() -> AsyncIterator[FakeGraphApi]:
-    fake = FakeGraphApi()
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 @pytest.fixture
@@ -457,3 +453,27 @@ async def test_small_talk_on_whatsapp(harness: Harness, text: str, entry: str) -
     found = harness.bot.faqs.get(f"small-talk.{entry}")
     # +86: a Chinese-speaking customer, even when the first word is "ok".
     assert found is not None and shown_text(sent.body) == found.answer("zh-Hans")
+
+
+async def test_a_handled_message_is_marked_read_and_a_reaction_is_not(harness: Harness) -> None:
+    wamid = "wamid.HBgNODYxMzgwMDEzODAwMBUCABIYFjNFQjBDMDQ1RjA5QTFBMkUzQjQ0AA=="
+    await harness.post(fixture("reaction.json"))
+    await harness.post(fixture("text.json"))
+    assert await harness.graph.wait_for_read(1) == [wamid]
+    await harness.settled(1)
+    # Marked read before its answer goes, and exactly once.
+    receipt, answer = [row for row in harness.all_rows() if row.request.user_id == LI][:2]
+    assert receipt.request.body == {"messaging_product": "whatsapp", "status": "read",
+                                    "message_id": wamid}
+    assert answer.request.body["type"] == "interactive"
+    await harness.post(fixture("text.json"))  # Meta's redelivery: handled once, read once
+    await harness.finished()
+    assert harness.graph.marked_read == [wamid]
+
+
+async def test_marking_read_can_be_switched_off(harness_for: Callable[..., Any]) -> None:
+    harness: Harness = await harness_for(mark_read=False)
+    await harness.post(fixture("text.json"))
+    await harness.settled(1)
+    assert harness.graph.marked_read == []
+    assert all("status" not in row.request.body for row in harness.all_rows())

@@ -110,8 +110,10 @@ async def test_undo_of_a_new_faq_switches_it_off(bot: Bot) -> None:
 async def test_undo_never_loses_someone_elses_later_change(
     make_config: Callable[..., Config],
 ) -> None:
+    english = {"role": "editor", "language": "en"}
     config = staff_config(make_config, staff={"members": {
-        "console:editor": "editor", "console:editor2": "editor", "console:agent": "agent"}})
+        "console:editor": english, "console:editor2": english,
+        "console:agent": {"role": "agent", "language": "en"}}})
     bot = await started(config)
     try:
         await editor(bot).say("/kb answer shipping-time 今天下单，明天发货。")

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from urllib.parse import quote
 
 import aiohttp
-import pytest
 
 from bot.adapters.wechat.qr import KEY, SHOW_URL, InviteQrCodes
 from bot.app import Bot, build_bot
@@ -15,15 +14,7 @@ from bot.config import Config
 from bot.store import Store
 from tests.fakes.wechat_api import FakeWeChatApi
 from tests.helpers.chat import Chat
-from tests.helpers.wechat import APP_ID, APP_SECRET, ENV, OPENID, platform_table
-
-
-@pytest.fixture
-async def wechat_api() -> AsyncIterator[FakeWeChatApi]:
-    fake = FakeWeChatApi(APP_ID, APP_SECRET)
-    await fake.start()
-    yield fake
-    await fake.close()
+from tests.helpers.wechat import ENV, OPENID, platform_table
 
 
 def qr_services(bot: Bot) -> dict[str, InviteQrCodes]:

@@ -237,8 +237,10 @@ async def test_who_shows_identities_and_the_last_conversation(bot: Bot) -> None:
 async def test_confirm_codes_belong_to_one_admin_and_work_once(
     make_config: Callable[..., Config],
 ) -> None:
+    english = {"language": "en"}
     config = staff_config(make_config, staff={"members": {
-        "console:admin": "admin", "console:boss": "admin", "console:agent": "agent"}})
+        "console:admin": {"role": "admin", **english},
+        "console:boss": {"role": "admin", **english}, "console:agent": "agent"}})
     bot = await started(config)
     try:
         admin = staff(bot, "admin")

@@ -9,11 +9,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from bot.config.backup import BackupSettings, read_backup
 from bot.config.brand import BotSettings, read_bot
 from bot.config.knowledge_base import KnowledgeBaseSettings, read_knowledge_base
 from bot.config.orders import OrdersSettings, read_orders
 from bot.config.outbox import OutboxSettings, read_outbox
 from bot.config.platforms import PlatformSettings, read_platforms
+from bot.config.privacy import PrivacySettings, read_privacy
 from bot.config.reader import TableReader
 from bot.config.rewards import RewardsSettings, read_rewards
 from bot.config.server import ServerSettings, read_server
@@ -38,7 +40,11 @@ class Config:
     staff: StaffSettings = field(default_factory=StaffSettings)
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    backup: BackupSettings = field(default_factory=BackupSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
     base_dir: Path = field(default_factory=Path.cwd)
+    # Every secret value read from the environment: the logs mask them wherever they appear.
+    secrets: tuple[str, ...] = ()
 
     def resolve(self, path: str) -> Path:
         """A path from the config, relative to the config file's folder."""
@@ -62,7 +68,7 @@ def parse_config(
     # One line per section; a new section adds its reader here.
     names = [
         "bot", "server", "store", "knowledge_base", "outbox", "platforms", "orders", "rewards",
-        "staff", "handoff", "web",
+        "staff", "handoff", "web", "backup", "privacy",
     ]
     readers = {name: section(name) for name in names}
     bot = read_bot(readers["bot"])
@@ -76,6 +82,8 @@ def parse_config(
     staff = read_staff(readers["staff"])
     handoff = read_handoff(readers["handoff"])
     web = read_web(readers["web"])
+    backup = read_backup(readers["backup"])
+    privacy = read_privacy(readers["privacy"])
     for name, reader in readers.items():
         if name != "platforms":
             reader.finish()
@@ -103,7 +111,10 @@ def parse_config(
         staff=staff,
         handoff=handoff,
         web=web,
+        backup=backup,
+        privacy=privacy,
         base_dir=base_dir or Path.cwd(),
+        secrets=tuple(dict.fromkeys(root.secrets)),
     )
 
 

@@ -12,12 +12,15 @@
     │   ├── PayloadError         authentic but unparseable: 400, raw body kept as a dead letter
     │   │   └── CryptoError        a WeChat ciphertext that does not decrypt to our AppID
     │   └── BodyTooLarge         over the configured size: 413, nothing read further
+    ├── StoreFileError         a store or backup file cannot be used as asked (missing, damaged)
+    │   └── StoreInUse           a running server holds the store (restore refused)
     ├── OutboundError          a platform or shop API refused or timed out (callers retry)
     │   ├── TelegramApiError     the Bot API answered ok: false
     │   ├── TokenError           no WeChat access token could be fetched
     │   ├── QrError              WeChat did not create an invite QR code
     │   └── SourceUnavailable    the shop's order API did not answer (or its breaker is open)
-    └── UsageError             a staff command's arguments do not fit: answer with its usage
+    ├── UsageError             a staff command's arguments do not fit: answer with its usage
+    └── CommandError           a `brandbot` command cannot do what was asked (one line says why)
 """
 
 from __future__ import annotations
@@ -91,6 +94,14 @@ class BodyTooLarge(InboundError):
     status = 413
 
 
+class StoreFileError(BotError):
+    """A store or backup file is missing, damaged or not a brandbot store; says which."""
+
+
+class StoreInUse(StoreFileError):
+    """Another process (a running `brandbot serve`, or a restore) holds the store."""
+
+
 class OutboundError(BotError):
     """A platform or shop API call failed."""
 
@@ -119,3 +130,7 @@ class SourceUnavailable(OutboundError):
 
 class UsageError(BotError):
     """The arguments do not fit the command: answer with its usage line."""
+
+
+class CommandError(BotError):
+    """A `brandbot` command cannot do what was asked (a port in use, no such customer)."""

@@ -17,8 +17,10 @@ from bot.store.kb.review import ReviewQueue
 from bot.store.kv import KeyValues
 from bot.store.menus import Menus
 from bot.store.migrations import ensure_schema
+from bot.store.operations import Operations
 from bot.store.orders.orders import Orders
 from bot.store.outbox import OutboxRows
+from bot.store.privacy import Privacy
 from bot.store.reports import Reports
 from bot.store.rewards.programme import Loyalty
 from bot.store.staff.broadcasts import Broadcasts
@@ -51,6 +53,8 @@ class Store:
         self.broadcasts = Broadcasts(db)
         self.reports = Reports(db)
         self.web = WebChatStore(db)
+        self.operations = Operations(db)
+        self.privacy = Privacy(db, self.loyalty)
         self.schema_version = 0
 
     @contextmanager

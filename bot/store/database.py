@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bot.store.connection import CountingConnection
+
 Params = Sequence[Any] | Mapping[str, Any]
 
 
@@ -19,7 +21,9 @@ class Database:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         # Autocommit mode: transactions are explicit, so sqlite3 never opens one behind our back.
-        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, factory=CountingConnection
+        )
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute(f"PRAGMA synchronous = {synchronous}")

@@ -22,6 +22,7 @@ from bot.store.migrations import (
     m0011_delivery_leases,
     m0012_outbox_queues,
     m0030_web_chat,
+    m0050_outbox_request_ids,
 )
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ MIGRATIONS: list[Migration] = [
         m0011_delivery_leases,
         m0012_outbox_queues,
         m0030_web_chat,
+        m0050_outbox_request_ids,
     )
 ]
 

@@ -16,7 +16,9 @@ from bot.core.clock import Clock, iso
 from bot.core.language import detect_language
 from bot.core.message import Customer, Event, Message, MessageKind, Reply
 from bot.core.texts import Texts
+from bot.core.tracing import bound_request_id, current_request_id, new_request_id
 from bot.runtime.context import Action, Context, FaqSearch
+from bot.runtime.metrics import Metrics
 from bot.runtime.outgoing import Outgoing
 from bot.runtime.router import Router
 from bot.store import Store
@@ -88,6 +90,7 @@ class Pipeline:
         actions: Mapping[str, Action] | None = None,
         platforms: Mapping[str, Platform] | None = None,
         services: Mapping[type, object] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.config = config
@@ -101,6 +104,7 @@ class Pipeline:
         # Long-lived helpers of features that handlers reach by type (ctx.service).
         self.services: dict[type, object] = dict(services or {})
         self._in_flight: dict[tuple[str, str], _InFlight] = {}
+        self.metrics = metrics or Metrics(store, clock)
 
     def context(self, customer: Customer, language: str) -> Context:
         """What handlers get while answering `customer` (a timer passes an empty customer)."""
@@ -112,9 +116,11 @@ class Pipeline:
 
     def record(self, message: Message) -> bool:
         """Store a delivery durably; False if it was seen before (do not handle it again)."""
-        return self.store.deliveries.claim(
+        fresh = self.store.deliveries.claim(
             message.platform, message.message_id, message.to_dict(), self.clock.now(), LEASE
         )
+        self.metrics.record(message.platform, fresh)
+        return fresh
 
     async def receive(self, message: Message) -> Handled:
         """Record and handle a message, or return the replies a duplicate already got."""
@@ -170,6 +176,11 @@ class Pipeline:
 
     async def handle(self, message: Message, ticket: Ticket | None = None) -> Handled:
         """Answer a recorded message; replies are logged and enqueued before this returns."""
+        # Pulled updates and resumed deliveries come with no request: each gets an id here.
+        with bound_request_id(current_request_id() or new_request_id()):
+            return await self._answer(message, ticket)
+
+    async def _answer(self, message: Message, ticket: Ticket | None) -> Handled:
         key = (message.platform, message.message_id)
         in_flight = self._in_flight[key] = _InFlight()
         started = time.perf_counter()
@@ -188,9 +199,14 @@ class Pipeline:
         finally:
             self._in_flight.pop(key, None)
         in_flight.done.set_result(handled.replies)
+        seconds = time.perf_counter() - started
+        outcome = self.metrics.answered(message.platform, handled.route, handled.replies, seconds)
         log.info(
             "%s message %s → %s, %d replies, %.1f ms", message.platform, message.message_id,
-            handled.route, len(handled.replies), (time.perf_counter() - started) * 1000,
+            handled.route, len(handled.replies), seconds * 1000,
+            extra={"platform": message.platform, "message_id": message.message_id,
+                   "route": handled.route, "replies": len(handled.replies),
+                   "ms": round(seconds * 1000, 1), "outcome": outcome},
         )
         return handled
 

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from ipaddress import ip_address
 
+import aiohttp
+
 from bot.adapters.text import numbered, split_text, utf8_length
 from bot.adapters.wechat.api import SEND_PATH, AccessTokens, WeChatTransport, is_window_open
 from bot.adapters.wechat.crypto import MessageCipher, is_signed, sign
@@ -15,7 +17,7 @@ from bot.adapters.wechat.message import NAME, parse_fields
 from bot.adapters.wechat.xml import read_fields, write_fields
 from bot.config.wechat import WeChatSettings
 from bot.core.adapter import InboundRequest, OutboundRequest, RateLimits, Rendered, WebhookAnswer
-from bot.core.errors import CryptoError, PayloadError, SignatureError
+from bot.core.errors import CryptoError, PayloadError, SignatureError, TokenError
 from bot.core.message import Address, Message, Reply
 from bot.core.payload import header_bytes
 from bot.core.ports import AdapterPorts
@@ -51,6 +53,16 @@ class WeChatAdapter:
         self.tokens = AccessTokens(
             ports.kv, settings.api_base_url, settings.app_id, settings.app_secret, self.clock.now
         )
+
+    async def probe(self, session: aiohttp.ClientSession) -> str | None:
+        """Whether an access token can be had (customer-service sends need one)."""
+        if not self.settings.app_secret:
+            return None  # passive answers only: no token is ever needed
+        try:
+            await self.tokens.get(session)
+        except (TokenError, aiohttp.ClientError, TimeoutError) as error:
+            return f"no access token can be fetched: {error or type(error).__name__}"
+        return None
 
     def _is_signed(self, request: InboundRequest) -> bool:
         query = request.query

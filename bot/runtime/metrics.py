@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, ProcessCollector
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -183,6 +184,7 @@ class Metrics:
         platforms = tuple(platforms)
         registry.register(StoreCollector(store, clock, platforms))
         self.send_health: dict[str, SendHealth] = {}
+        self._children: dict[tuple[int, tuple[str, ...]], Any] = {}
         # Every series exists from the start, so a dashboard shows 0 rather than nothing.
         for platform in platforms:
             self.received.labels(platform)
@@ -190,27 +192,35 @@ class Metrics:
         for outcome in FAQ_OUTCOMES:
             self.faq.labels(outcome)
 
+    def _child(self, metric: Counter | Histogram, *labels: str) -> Any:
+        """The series of `metric` for these labels (looked up once: `labels()` is slow)."""
+        key = (id(metric), labels)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*labels)
+        return child
+
     def record(self, platform: str, fresh: bool) -> None:
         """A delivery was recorded (fresh) or recognised as one seen before."""
-        (self.received if fresh else self.duplicates).labels(platform).inc()
+        self._child(self.received if fresh else self.duplicates, platform).inc()
 
     def answered(
         self, platform: str, route: str, replies: Sequence[Reply], seconds: float
     ) -> str | None:
         """A message was handled; returns its FAQ outcome, if it was a question for the KB."""
-        self.handled.labels(platform, route).inc()
+        self._child(self.handled, platform, route).inc()
         if replies:
-            self.replies.labels(platform).inc(len(replies))
-        self.latency.labels(platform).observe(seconds)
+            self._child(self.replies, platform).inc(len(replies))
+        self._child(self.latency, platform).observe(seconds)
         outcome = faq_outcome(route, replies, self.suggestions)
         if outcome is not None:
-            self.faq.labels(outcome).inc()
+            self._child(self.faq, outcome).inc()
         return outcome
 
     def sent(self, platform: str, result: SendResult | None) -> None:
         """One send attempt ended (None: it raised)."""
         name = result.status.value if result is not None else "error"
-        self.sends.labels(platform, name).inc()
+        self._child(self.sends, platform, name).inc()
         health = self.send_health.setdefault(platform, SendHealth())
         if result is not None and result.status is SendStatus.SENT:
             health.failures, health.last_error = 0, ""
@@ -227,5 +237,5 @@ class Metrics:
 
     def request(self, method: str, route: str, status: int, seconds: float) -> None:
         """An HTTP request was answered."""
-        self.requests.labels(method, route, str(status)).inc()
-        self.request_seconds.labels(route).observe(seconds)
+        self._child(self.requests, method, route, str(status)).inc()
+        self._child(self.request_seconds, route).observe(seconds)

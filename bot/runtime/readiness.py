@@ -4,7 +4,6 @@ are applied, and every enabled platform works (its own probe, and its recent sen
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -52,14 +51,14 @@ class Readiness:
     def _store(self) -> Check:
         try:
             self.store.operations.probe_write(self.clock.now())
-        except sqlite3.Error as error:
+        except Exception as error:  # whatever stops a write (locked, read-only, disk full)
             return Check("store", False, self.redact(f"cannot write: {error}"))
         return Check("store", True, "ok")
 
     def _migrations(self) -> Check:
         try:
             missing = self.store.operations.missing_migrations()
-        except sqlite3.Error as error:
+        except Exception as error:  # the store cannot be read at all
             return Check("migrations", False, self.redact(f"cannot be read: {error}"))
         if missing:
             return Check("migrations", False, f"not applied: {', '.join(missing)}")

@@ -147,3 +147,17 @@ async def test_readyz_flips_when_sends_to_a_platform_keep_failing(
         assert "a-revoked-access-token" not in json.dumps(body)
     finally:
         await graph.close()
+
+
+async def test_a_store_that_cannot_take_a_write_is_not_ready(client: TestClient[Any, Any]) -> None:
+    bot = client.app[BOT_KEY]
+    holder = type(bot.store.db)(bot.store.db.path)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock past the busy timeout
+    bot.store.db.execute("PRAGMA busy_timeout = 0")
+    try:
+        status, body = await readyz(client)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert status == 503 and body["checks"]["store"].startswith("cannot write: ")
+    assert (await readyz(client))[0] == 200

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from bot.app import Bot, build_bot
 from bot.config import Config, parse_config
 from bot.server.app import create_app
+from tests.fakes.telegram_api import FakeTelegramApi
 from tests.helpers.chat import Chat
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -91,3 +92,12 @@ async def client(
 def chat(bot: Bot) -> Chat:
     """A conversation with the bot as one web customer."""
     return Chat(bot)
+
+
+@pytest.fixture
+async def telegram_api() -> AsyncIterator[FakeTelegramApi]:
+    """A fake Telegram Bot API on loopback (point `api_base_url` at its `base_url`)."""
+    fake = FakeTelegramApi()
+    await fake.start()
+    yield fake
+    await fake.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -36,11 +36,8 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeTelegramApi]:
-    fake = FakeTelegramApi()
-    await fake.start()
-    yield fake
-    await fake.close()
+def api(telegram_api: FakeTelegramApi) -> FakeTelegramApi:
+    return telegram_api
 
 
 @pytest.fixture

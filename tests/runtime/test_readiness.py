@@ -6,10 +6,9 @@ import asyncio
 import copy
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from aiohttp.test_utils import TestClient
 
 from bot.app import build_bot
@@ -48,14 +47,6 @@ async def serve(config: Config, aiohttp_client: Callable[..., Any]) -> TestClien
     return client
 
 
-@pytest.fixture
-async def telegram() -> AsyncIterator[FakeTelegramApi]:
-    fake = FakeTelegramApi()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
 async def test_the_store_and_its_migrations_are_checked(client: TestClient[Any, Any]) -> None:
     status, body = await readyz(client)
     assert (status, body) == (200, {"status": "ready",
@@ -69,9 +60,10 @@ async def test_the_store_and_its_migrations_are_checked(client: TestClient[Any, 
 
 
 async def test_readyz_flips_while_telegram_polling_fails(
-    make_config: Callable[..., Config], telegram: FakeTelegramApi,
+    make_config: Callable[..., Config], telegram_api: FakeTelegramApi,
     aiohttp_client: Callable[..., Any],
 ) -> None:
+    telegram = telegram_api
     config = telegram_config(make_config, telegram.base_url, mode="polling",
                              poll_timeout_seconds=1, secret_token_env="")
     client = await serve(config, aiohttp_client)

@@ -4,6 +4,7 @@ are applied, and every enabled platform works (its own probe, and its recent sen
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -13,6 +14,8 @@ from bot.core.adapter import Adapter, Probed
 from bot.core.clock import Clock
 from bot.runtime.metrics import Metrics
 from bot.store import Store
+
+log = logging.getLogger(__name__)
 
 PROBE_SECONDS = 5.0  # a platform probe that takes longer counts as failing
 
@@ -73,6 +76,9 @@ class Readiness:
                 problem = await asyncio.wait_for(adapter.probe(session), PROBE_SECONDS)
             except TimeoutError:
                 problem = f"no answer within {PROBE_SECONDS:.0f} s"
+            except Exception as error:  # a probe's own bug must still give an answer
+                log.exception("the %s probe failed", name)
+                problem = f"the probe failed: {type(error).__name__}"
         health = self.metrics.send_health.get(name)
         if problem is None and health is not None and health.failing:
             problem = f"the last {health.failures} sends failed: {health.last_error}"

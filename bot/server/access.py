@@ -15,6 +15,8 @@ from bot.server.running import BOT_KEY
 log = logging.getLogger("brandbot.access")
 
 HEADER = "X-Request-Id"
+# Asked every few seconds by probes and scrapers: logged at DEBUG, not to drown the rest.
+QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 REQUEST_ID = web.RequestKey("request_id", str)  # where the id is kept on the request
 
 
@@ -59,7 +61,8 @@ async def traced(request: web.Request, handler: Handler) -> web.StreamResponse:
             if bot.config.server.access_log:
                 path = request.path if "{" not in route else route
                 address = client_address(request, trusted)
-                log.info(
+                log.log(
+                    logging.DEBUG if route in QUIET_ROUTES else logging.INFO,
                     "%s %s %d %.1f ms %s", request.method, path, status, seconds * 1000,
                     address,
                     extra={"method": request.method, "path": path, "status": status,

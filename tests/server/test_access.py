@@ -18,14 +18,17 @@ async def test_every_answer_names_its_request_id_and_is_logged_once(
     client: TestClient[Any, Any], caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.INFO, logger="brandbot.access"):
-        first = await client.get("/healthz", headers={"X-Request-Id": "from-a-stranger-1"})
+        first = await client.get("/", headers={"X-Request-Id": "from-a-stranger-1"})
         missing = await client.get("/api/chat/uploads/secret-photo-id-12345")
+        probe = await client.get("/healthz")
     ids = [first.headers["X-Request-Id"], missing.headers["X-Request-Id"]]
     assert ids[0] != "from-a-stranger-1"  # not from a trusted proxy: not believed
     assert len(set(ids)) == 2 and all(len(value) == 16 for value in ids)
+    assert probe.headers["X-Request-Id"]
     records = [record for record in caplog.records if record.name == "brandbot.access"]
+    # Probes are logged at DEBUG: a healthcheck every few seconds would drown the rest.
     assert [record.getMessage().split(" ")[:3] for record in records] == [
-        ["GET", "/healthz", "200"], ["GET", "/api/chat/uploads/{upload_id}", "404"]
+        ["GET", "/", "200"], ["GET", "/api/chat/uploads/{upload_id}", "404"]
     ]
     assert "secret-photo-id" not in caplog.text  # ids in paths are never logged
 

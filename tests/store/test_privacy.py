@@ -87,6 +87,10 @@ async def test_export_then_erase_across_two_linked_identities(bot: Bot) -> None:
     assert balance >= 55
     other_balance = bot.store.loyalty.balance(other_id, now)
     total = bot.store.db.scalar("SELECT sum(points) FROM ledger")
+    bot.store.dead_letters.add(  # an authentic request of theirs that could not be parsed
+        "web", "unparseable", {"x-telegram-bot-api-secret-token": "platform-secret-header"},
+        f'{{"user_id": "{WEB_ID}", "text": '.encode(), now,
+    )
 
     exported = brandbot(bot, "customer", "export", f"console:{SHELL_ID}")
     assert exported.returncode == 0, exported.stderr
@@ -106,6 +110,8 @@ async def test_export_then_erase_across_two_linked_identities(bot: Bot) -> None:
     assert len(tables["deliveries"]) >= 6 and tables["checkins"]
     assert [row["action"] for row in tables["staff_audit"]] == ["grant"]
     assert "v-someone-else-entirely" not in exported.stdout  # nobody else's data
+    assert len(tables["dead_letters"]) == 1  # their body, not the platform's secret header
+    assert "platform-secret-header" not in exported.stdout
 
     erased = brandbot(bot, "customer", "erase", f"web:{WEB_ID}", "--as", "dpo")
     assert erased.returncode == 0, erased.stderr
@@ -116,6 +122,7 @@ async def test_export_then_erase_across_two_linked_identities(bot: Bot) -> None:
     left = bot.store.privacy.find(data["customer_id"])
     assert left is not None and left.identities == ()
     remains = json.dumps(bot.store.privacy.export(left, utc_now()), ensure_ascii=False)
+    assert bot.store.db.scalar("SELECT count(*) FROM dead_letters") == 0
     for personal in (WEB_ID, SHELL_ID, NAME, UNANSWERED, "where is my parcel", "5678"):
         assert personal not in remains, personal
     review = json.dumps([item.examples for item in bot.store.kb_review.items()])

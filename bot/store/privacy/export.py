@@ -57,7 +57,9 @@ def identity_rows(db: Database, person: Person) -> dict[str, list[dict[str, Any]
                 )
         if len(identity.user_id) >= MIN_SEARCHED_ID:
             tables["dead_letters"] += _rows(
-                db, "SELECT * FROM dead_letters WHERE platform = ? AND instr(body, ?) > 0",
+                # Not the headers: a webhook's carry the platform's secret token, not theirs.
+                db, "SELECT id, platform, reason, body, received_at FROM dead_letters"
+                " WHERE platform = ? AND instr(body, ?) > 0",
                 [identity.platform, identity.user_id.encode("utf-8")],
             )
     return tables

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
 from bot.adapters.console.adapter import ConsoleAdapter
 from bot.adapters.registry import ADAPTERS
@@ -20,10 +23,13 @@ from bot.config import Config
 from bot.config.telegram import TelegramSettings
 from bot.core.adapter import Adapter, Platform, PullingAdapter
 from bot.core.clock import Clock
+from bot.core.language import ENGLISH, HANS, HANT
 from bot.core.ports import AdapterPorts
+from bot.core.redact import Redactor
 from bot.core.service import Periodic, Service
 from bot.core.signing import TokenSigner
 from bot.core.texts import Texts
+from bot.core.version import VERSION
 from bot.kb.index import FaqIndex
 from bot.kb.seed import load_faqs, load_texts
 from bot.orders.events import OrderEvents
@@ -31,11 +37,15 @@ from bot.orders.importer import seed_orders
 from bot.orders.service import OrderService
 from bot.rewards.expiry import ExpiryReminders
 from bot.rewards.referrals import PaidOrderReferrals
+from bot.runtime.backups import DailyBackups
 from bot.runtime.events import ConversationEvents
 from bot.runtime.ingress import Ingress
+from bot.runtime.metrics import Metrics
 from bot.runtime.outbox import Outbox
 from bot.runtime.outgoing import Outgoing
 from bot.runtime.pipeline import Pipeline
+from bot.runtime.readiness import Readiness
+from bot.runtime.retention import ConversationRetention
 from bot.runtime.router import Router, menu_of
 from bot.staff.timer import HandoffTimer
 from bot.store import Store, open_store
@@ -64,8 +74,12 @@ class Bot:
     order_events: OrderEvents
     signer: TokenSigner  # the web chat's sessions (and any other signed token)
     events: ConversationEvents  # "new lines for this customer", for the chat's live stream
+    metrics: Metrics  # what /metrics serves
+    readiness: Readiness  # what /readyz checks
+    redact: Redactor  # masks secrets in what leaves the process
     services: list[Service] = field(default_factory=list)
     runners: list[asyncio.Task[None]] = field(default_factory=list)
+    started_at: float = 0.0
 
     async def start(self, *, loops: bool = True) -> None:
         """Build the FAQ index, start sending, handle what a previous run left, start loops."""
@@ -82,6 +96,14 @@ class Bot:
             # A pulling adapter (Telegram's long polling) runs for as long as the bot does.
             if isinstance(adapter, PullingAdapter):
                 self.runners.append(asyncio.create_task(adapter.run(self.ingress), name=name))
+        self.started_at = time.monotonic()
+        log.info(
+            "brandbot %s started: platforms %s, store %s (%d migrations), pid %d", VERSION,
+            ", ".join(sorted(self.webhooks)) or "none (web chat and shell only)",
+            self.store.db.path, self.store.schema_version, os.getpid(),
+            extra={"version": VERSION, "platforms": sorted(self.webhooks),
+                   "store": self.store.db.path, "migrations": self.store.schema_version},
+        )
 
     async def stop(self) -> None:
         """Stop loops, services and sending (unsent rows stay), then close the store."""
@@ -96,8 +118,15 @@ class Bot:
         for service in reversed(self.services):
             await service.stop()
         await self.outbox.stop()
+        counts = self.store.outbox.counts()
+        waiting = counts.get("pending", 0) + counts.get("sending", 0)
         self.faqs.close()
         self.store.close()
+        uptime = time.monotonic() - self.started_at if self.started_at else 0.0
+        log.info(
+            "brandbot stopped after %.0f s; %d sends wait for the next start", uptime, waiting,
+            extra={"uptime_seconds": round(uptime, 1), "outbox_waiting": waiting},
+        )
 
 
 SMALL_TALK_SEEDED = "kb_seed:small_talk"
@@ -181,12 +210,17 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
         "console": ConsoleAdapter(clock),
         **webhooks,
     }
+    suggestions = {texts.get("did_you_mean", language) for language in (HANS, HANT, ENGLISH)}
+    metrics = Metrics(
+        store, clock, version=VERSION, platforms=adapters, suggestions=suggestions
+    )
     outbox = Outbox(
         store,
         config.outbox,
         {name: adapter.transport() for name, adapter in adapters.items()},
         {name: adapter.rate_limits for name, adapter in adapters.items()},
         clock,
+        metrics,
     )
     events = ConversationEvents()
     outgoing = Outgoing(store, adapters, clock, outbox.wake, events)
@@ -203,7 +237,7 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
     pipeline = Pipeline(
         store=store, config=config, router=Router(ROUTES), faqs=faqs, texts=texts,
         outgoing=outgoing, clock=clock, actions=ACTIONS, platforms=_platforms(config, invite_qr),
-        services={OrderService: orders},
+        services={OrderService: orders}, metrics=metrics,
     )
     referrals = PaidOrderReferrals(store, outgoing, texts, config)
     services: list[Service] = [
@@ -220,12 +254,20 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
     if isinstance(telegram, TelegramSettings) and telegram.enabled:
         # The "/" menu customers see is what the routes answer (handlers/__init__.py).
         services.append(CommandMenu(telegram, _telegram_menus(config, texts)))
+    store_path = Path(store.db.path)
+    services += [
+        DailyBackups(config.backup, store_path, config.resolve(config.backup.folder or "."),
+                     config.bot.zone, clock, metrics),
+        ConversationRetention(store, config.privacy, clock),
+    ]
+    redact = Redactor(config.secrets)
     return Bot(
         config=config, store=store, clock=clock, faqs=faqs, adapters=adapters,
         webhooks=webhooks, outbox=outbox, outgoing=outgoing, pipeline=pipeline,
         ingress=Ingress(store, pipeline, clock),
         order_events=OrderEvents(store, outgoing, texts, config, clock, referrals.complete),
-        signer=signer, events=events, services=services,
+        signer=signer, events=events, services=services, metrics=metrics,
+        readiness=Readiness(store, webhooks, metrics, clock, redact), redact=redact,
     )
 
 

@@ -13,6 +13,7 @@ from aiohttp.test_utils import TestClient
 from bot.app import Bot, build_bot
 from bot.config import Config, parse_config
 from bot.server.app import create_app
+from tests.fakes.telegram_api import FakeTelegramApi
 from tests.fakes.wechat_api import FakeWeChatApi
 from tests.fakes.whatsapp_api import FakeGraphApi
 from tests.helpers.chat import Chat
@@ -110,6 +111,15 @@ async def wechat_api() -> AsyncIterator[FakeWeChatApi]:
 async def graph() -> AsyncIterator[FakeGraphApi]:
     """The fake WhatsApp Graph API on loopback."""
     fake = FakeGraphApi()
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+async def telegram_api() -> AsyncIterator[FakeTelegramApi]:
+    """A fake Telegram Bot API on loopback (point `api_base_url` at its `base_url`)."""
+    fake = FakeTelegramApi()
     await fake.start()
     yield fake
     await fake.close()

@@ -205,9 +205,14 @@ def test_every_package_says_what_it_owns() -> None:
             assert doc, f"{name} has no docstring"
 
 
+def _normalized(name: str) -> str:
+    """A distribution name as PEP 503 compares them (prometheus_client = prometheus-client)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
 def _requirement_names(requirements: list[str]) -> set[str]:
     return {
-        re.split(r"[\[<>=!~ ;]", requirement, maxsplit=1)[0].lower()
+        _normalized(re.split(r"[\[<>=!~ ;]", requirement, maxsplit=1)[0])
         for requirement in requirements
     }
 
@@ -232,7 +237,7 @@ def test_every_third_party_import_is_declared() -> None:
                     top = name.split(".")[0]
                     if top in sys.stdlib_module_names or top in ("bot", "handlers", "tests"):
                         continue
-                    owners = {owner.lower() for owner in distributions.get(top, [top])}
+                    owners = {_normalized(owner) for owner in distributions.get(top, [top])}
                     if not owners & declared:
                         missing.append(f"{path.relative_to(ROOT)} imports {top} ({owners})")
     assert not missing, "\n".join(sorted(set(missing)))

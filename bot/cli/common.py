@@ -6,12 +6,14 @@ import argparse
 import os
 from dataclasses import replace
 
+from bot.cli.logs import LOGS
 from bot.config import Config, load_config
 
 
 def config_of(args: argparse.Namespace) -> Config:
     """The config file named on the command line, with --port and --host applied."""
     config = load_config(args.config)
+    LOGS.use(config)  # the configured format, and its secrets masked from here on
     if getattr(args, "port", None) is not None:
         config = replace(config, server=replace(config.server, port=args.port))
     if getattr(args, "host", None):

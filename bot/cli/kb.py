@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from typing import Any
 
 from bot.app import Bot, build_bot
 from bot.cli.common import config_of, with_config
+from bot.cli.progress import Progress
 from bot.core.clock import Clock
 from bot.core.errors import KnowledgeBaseError, ReviewError
 from bot.core.faq import Faq
@@ -23,6 +25,8 @@ from bot.kb.evaluation import evaluate, read_labelled
 from bot.kb.files import read_faqs, write_faqs
 from bot.kb.importer import apply_import, plan_import, resulting
 from bot.kb.index import outcome_of
+
+WARNINGS_SHOWN = 20  # a section of the validation report lists this many (--all: every one)
 
 
 @contextmanager
@@ -38,18 +42,51 @@ def _who(args: argparse.Namespace) -> str:
     return str(args.who or os.environ.get("USER") or "staff")
 
 
+def faq_ids_of(line: str) -> set[str]:
+    """The FAQs a validation line is about (none: it is about the file as a whole)."""
+    ids = set(re.findall(r"\bfaq ([^\s:]+):", line))
+    for pattern in (r"in several FAQs: (.+)$", r"captured better by ([^\s(]+) \("):
+        found = re.search(pattern, line)
+        if found:
+            ids |= {part.strip() for part in found.group(1).split(",")}
+    return ids
+
+
+def _print_lines(title: str, lines: Sequence[str], show_all: bool) -> None:
+    """A section of the report: every error, warnings up to the cap unless --all."""
+    if not lines:
+        return
+    print(title)
+    errors = [line for line in lines if line.startswith("error:")]
+    warnings = [line for line in lines if not line.startswith("error:")]
+    shown = warnings if show_all else warnings[:WARNINGS_SHOWN]
+    for line in [*errors, *shown]:
+        print(f"  {line}")
+    if len(shown) < len(warnings):
+        print(f"  … and {len(warnings) - len(shown)} more warnings (--all lists every one)")
+
+
 def _print_report(
-    bot: Bot, faqs: Sequence[Faq], *, details: bool = True, file_errors: Sequence[str] = ()
+    bot: Bot, faqs: Sequence[Faq], *, details: bool = True, file_errors: Sequence[str] = (),
+    incoming: Sequence[Faq] = (), show_all: bool = False,
 ) -> bool:
+    """The validation report: the file's errors and warnings first, then the rest of the
+    store's warnings (which the import neither causes nor fixes); True if nothing blocks."""
     threshold = bot.config.knowledge_base.answer_threshold
-    report = check(faqs, captured=details, min_score=threshold)
+    progress = Progress("checking every phrasing against the other FAQs") if details else None
+    report = check(faqs, captured=details, min_score=threshold, progress=progress)
     errors = len(file_errors) + len(report.errors)
     warnings = len(report.warnings) + len(report.captured)
     print(f"validation: {errors} errors, {warnings} warnings"
           + ("" if details else " (`brandbot kb import FILE --dry-run` lists them)"))
+    if not details:
+        return not errors
+    ids = {faq.id for faq in incoming}
     lines = [f"error: {problem}" for problem in file_errors] + report.lines()
-    for line in lines if details else ():
-        print(f"  {line}")
+    mine = [line for line in lines if not faq_ids_of(line) or faq_ids_of(line) & ids]
+    rest = [line for line in lines if line not in mine]
+    _print_lines("in the file:", mine, show_all)
+    _print_lines("elsewhere in the store (not changed by this import):", rest, show_all)
     return not errors
 
 
@@ -86,7 +123,9 @@ def kb_eval(args: argparse.Namespace) -> int:
         if not pairs:
             print("nothing to score")
             return 1
-        result = evaluate(bot.faqs, pairs, bot.config.knowledge_base)
+        result = evaluate(
+            bot.faqs, pairs, bot.config.knowledge_base, progress=Progress("scoring")
+        )
         outcomes = result.outcomes()
         print(f"questions:  {len(result.rows)}")
         print(f"top-1:      {result.top1():.3f}")
@@ -115,7 +154,9 @@ def kb_import(args: argparse.Namespace) -> int:
         plan = plan_import(current, incoming)
         print(f"{path}: {len(incoming)} FAQs; {plan.summary(disable_missing=args.replace)}")
         after = resulting(current, incoming, disable_missing=args.replace)
-        if not _print_report(bot, after, file_errors=problems):
+        if not _print_report(
+            bot, after, file_errors=problems, incoming=incoming, show_all=args.all
+        ):
             print("nothing imported: fix the errors first")
             return 1
         if args.dry_run:
@@ -123,7 +164,8 @@ def kb_import(args: argparse.Namespace) -> int:
             return 0
         try:
             count = apply_import(
-                bot.store.kb, plan, Clock().now(), disable_missing=args.replace
+                bot.store.kb, plan, Clock().now(), disable_missing=args.replace,
+                progress=Progress("writing"),
             )
         except sqlite3.Error as error:
             # apply_import is one transaction: a failure part-way rolls all of it back.
@@ -263,6 +305,8 @@ def register(commands: Any) -> None:
     load.add_argument("--dry-run", action="store_true", help="print the report only")
     load.add_argument("--replace", action="store_true",
                       help="disable FAQs that are in the store but not in the file")
+    load.add_argument("--all", action="store_true",
+                      help=f"list every warning (otherwise the first {WARNINGS_SHOWN} a section)")
     dump = add("export", kb_export, "export the KB to a folder, .toml or .csv")
     dump.add_argument("file")
     queue = add("unanswered", kb_unanswered, "list questions waiting for review")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
+import socket
 import sys
 from typing import Any, TextIO
 
@@ -13,22 +15,49 @@ from bot.adapters.console.adapter import parse_line, render_text
 from bot.app import build_bot
 from bot.cli.common import config_of, with_config
 from bot.config import Config
+from bot.core.errors import CommandError
 from bot.server.app import create_app
+from bot.store.lock import StoreLock
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """The server's socket, bound before anything starts: a port in use is one clear line."""
+    try:
+        family, kind, protocol, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror:
+        raise CommandError(f"cannot listen on {host!r}: no such address on this machine") from None
+    sock = socket.socket(family, kind, protocol)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(address)
+    except OSError as error:
+        sock.close()
+        if error.errno == errno.EADDRINUSE:
+            raise CommandError(
+                f"port {port} on {host} is in use (another brandbot serve?): stop it, or"
+                " choose another with --port or BRANDBOT_PORT"
+            ) from None
+        raise CommandError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+    return sock
 
 
 def serve(args: argparse.Namespace) -> int:
     """Run the HTTP server until interrupted."""
     config = config_of(args)
-    bot = build_bot(config)
-    print(
-        f"brandbot for {config.bot.brand}: web chat on http://{config.server.host}:"
-        f"{config.server.port}/ (store {config.resolve(config.store.path)})",
-        flush=True,
-    )
-    web.run_app(
-        create_app(bot), host=config.server.host, port=config.server.port, print=None,
-        access_log=None,
-    )
+    sock = listen(config.server.host, config.server.port)
+    store_path = config.resolve(config.store.path)
+    # Shared with other servers on the same file; a restore waits for all of them to stop.
+    with StoreLock(store_path):
+        bot = build_bot(config)
+        host, port = sock.getsockname()[:2]
+        print(
+            f"brandbot for {config.bot.brand}: web chat on http://{host}:{port}/"
+            f" (store {store_path})",
+            flush=True,
+        )
+        web.run_app(create_app(bot), sock=sock, print=None, access_log=None)
     return 0
 
 
@@ -60,7 +89,9 @@ async def _shell(config: Config, user_id: str, lines: TextIO, out: TextIO) -> No
 
 def shell(args: argparse.Namespace) -> int:
     """Chat with the bot in the terminal (works with piped input)."""
-    asyncio.run(_shell(config_of(args), args.as_user, sys.stdin, sys.stdout))
+    config = config_of(args)
+    with StoreLock(config.resolve(config.store.path)):
+        asyncio.run(_shell(config, args.as_user, sys.stdin, sys.stdout))
     return 0
 
 

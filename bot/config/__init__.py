@@ -9,12 +9,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from bot.config.backup import BackupSettings, read_backup
 from bot.config.brand import BotSettings, read_bot
 from bot.config.console import ConsoleSettings, read_console
 from bot.config.knowledge_base import KnowledgeBaseSettings, read_knowledge_base
 from bot.config.orders import OrdersSettings, read_orders
 from bot.config.outbox import OutboxSettings, read_outbox
 from bot.config.platforms import PlatformSettings, read_platforms
+from bot.config.privacy import PrivacySettings, read_privacy
 from bot.config.reader import TableReader
 from bot.config.rewards import RewardsSettings, read_rewards
 from bot.config.server import ServerSettings, read_server
@@ -40,7 +42,11 @@ class Config:
     handoff: HandoffSettings = field(default_factory=HandoffSettings)
     web: WebSettings = field(default_factory=WebSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    backup: BackupSettings = field(default_factory=BackupSettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
     base_dir: Path = field(default_factory=Path.cwd)
+    # Every secret value read from the environment: the logs mask them wherever they appear.
+    secrets: tuple[str, ...] = ()
 
     def resolve(self, path: str) -> Path:
         """A path from the config, relative to the config file's folder."""
@@ -64,7 +70,7 @@ def parse_config(
     # One line per section; a new section adds its reader here.
     names = [
         "bot", "server", "store", "knowledge_base", "outbox", "platforms", "orders", "rewards",
-        "staff", "handoff", "web", "console",
+        "staff", "handoff", "web", "console", "backup", "privacy",
     ]
     readers = {name: section(name) for name in names}
     bot = read_bot(readers["bot"])
@@ -79,6 +85,8 @@ def parse_config(
     handoff = read_handoff(readers["handoff"])
     web = read_web(readers["web"])
     console = read_console(readers["console"])
+    backup = read_backup(readers["backup"])
+    privacy = read_privacy(readers["privacy"])
     for name, reader in readers.items():
         if name != "platforms":
             reader.finish()
@@ -107,7 +115,10 @@ def parse_config(
         handoff=handoff,
         web=web,
         console=console,
+        backup=backup,
+        privacy=privacy,
         base_dir=base_dir or Path.cwd(),
+        secrets=tuple(dict.fromkeys(root.secrets)),
     )
 
 

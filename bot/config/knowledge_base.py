@@ -41,8 +41,10 @@ class KnowledgeBaseSettings:
 def read_knowledge_base(table: TableReader) -> KnowledgeBaseSettings:
     """Read `[knowledge_base]`; semantic matching needs its optional package installed."""
     defaults = KnowledgeBaseSettings()
-    answer = table.number("answer_threshold", defaults.answer_threshold, minimum=0)
-    suggest = table.number("suggest_threshold", defaults.suggest_threshold, minimum=0)
+    answer = table.number("answer_threshold", defaults.answer_threshold, minimum=0, maximum=1)
+    suggest = table.number(
+        "suggest_threshold", defaults.suggest_threshold, minimum=0, maximum=1
+    )
     if suggest > answer:
         table.problem("suggest_threshold", "must not be above answer_threshold")
     semantic = read_semantic(table)
@@ -50,7 +52,9 @@ def read_knowledge_base(table: TableReader) -> KnowledgeBaseSettings:
         path=table.string("path", defaults.path),
         answer_threshold=answer,
         suggest_threshold=suggest,
-        answer_margin=table.number("answer_margin", defaults.answer_margin, minimum=0),
+        answer_margin=table.number(
+            "answer_margin", defaults.answer_margin, minimum=0, maximum=1
+        ),
         feedback_buttons=table.boolean("feedback_buttons", defaults.feedback_buttons),
         semantic=semantic,
         context_minutes=table.number("context_minutes", defaults.context_minutes, minimum=0),

@@ -17,11 +17,14 @@ class TableReader:
         table: Mapping[str, Any],
         problems: list[str],
         env: Mapping[str, str],
+        secrets: list[str] | None = None,
     ) -> None:
         self.name = name
         self.table = table
         self.problems = problems
         self.env = env
+        # Shared by every reader of one file: the secret values read from the environment.
+        self.secrets: list[str] = [] if secrets is None else secrets
         self._read: set[str] = set()
 
     def _get(self, key: str, default: T, kind: type | tuple[type, ...], label: str) -> T:
@@ -50,21 +53,44 @@ class TableReader:
             return default
         return value
 
-    def integer(self, key: str, default: int, *, minimum: int | None = None) -> int:
-        """An integer value, optionally at least `minimum`."""
+    def integer(
+        self, key: str, default: int, *, minimum: int | None = None, maximum: int | None = None
+    ) -> int:
+        """An integer value, optionally within `minimum` … `maximum`."""
         value = self._get(key, default, int, "an integer")
-        if minimum is not None and value < minimum:
-            self.problem(key, f"must be at least {minimum}, got {value}")
-            return default
-        return value
+        return value if self._in_range(key, value, minimum, maximum) else default
 
-    def number(self, key: str, default: float, *, minimum: float | None = None) -> float:
-        """A float value (integers accepted), optionally at least `minimum`."""
+    def number(
+        self, key: str, default: float, *, minimum: float | None = None,
+        maximum: float | None = None,
+    ) -> float:
+        """A float value (integers accepted), optionally within `minimum` … `maximum`."""
         value = float(self._get(key, default, (int, float), "a number"))
+        return value if self._in_range(key, value, minimum, maximum) else default
+
+    def _in_range(
+        self, key: str, value: float, minimum: float | None, maximum: float | None
+    ) -> bool:
+        """Whether a number is in range; a value out of it is a problem like a wrong type."""
+        if minimum is not None and maximum is not None and not minimum <= value <= maximum:
+            self.problem(key, f"must be between {minimum} and {maximum}, got {value}")
+            return False
         if minimum is not None and value < minimum:
             self.problem(key, f"must be at least {minimum}, got {value}")
+            return False
+        if maximum is not None and value > maximum:
+            self.problem(key, f"must be at most {maximum}, got {value}")
+            return False
+        return True
+
+    def clock_time(self, key: str, default: str) -> str:
+        """A time of day like "09:00" (24:00 allowed), written back as HH:MM."""
+        value = self.string(key, default)
+        hours, _, minutes = value.partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and int(hours) <= 24 and int(minutes) < 60):
+            self.problem(key, f"must be a time like 09:00, got {value!r}")
             return default
-        return value
+        return f"{int(hours):02d}:{int(minutes):02d}"
 
     def boolean(self, key: str, default: bool) -> bool:
         """A boolean value."""
@@ -92,12 +118,12 @@ class TableReader:
 
     def nested(self, name: str, table: Mapping[str, Any]) -> TableReader:
         """A reader for a table found inside this one (an entry of a list of tables)."""
-        return TableReader(f"{self.name}.{name}", table, self.problems, self.env)
+        return TableReader(f"{self.name}.{name}", table, self.problems, self.env, self.secrets)
 
     def subtable(self, key: str) -> TableReader:
         """A nested table (missing means empty)."""
         value: dict[str, Any] = self._get(key, {}, dict, "a table")
-        return TableReader(f"{self.name}.{key}", value, self.problems, self.env)
+        return TableReader(f"{self.name}.{key}", value, self.problems, self.env, self.secrets)
 
     def secret(self, key: str, *, required: bool) -> str:
         """The value of the environment variable named by `key` (e.g. `token_env`)."""
@@ -107,6 +133,8 @@ class TableReader:
                 self.problem(key, "must name the environment variable holding the secret")
             return ""
         value = self.env.get(variable, "")
+        if value:
+            self.secrets.append(value)  # every secret read is masked in the logs
         if required and not value:
             self.problem(key, f"environment variable {variable} is not set")
         return value

@@ -1,4 +1,4 @@
-"""The `[server]` settings: where the HTTP server listens and how much it reads."""
+"""The `[server]` settings: where the HTTP server listens, how much it reads, how it logs."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from ipaddress import IPv4Network, IPv6Network, ip_network
 
 from bot.config.reader import TableReader
+
+LOG_FORMATS = ("text", "json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +21,10 @@ class ServerSettings:
     max_text_chars: int = 4000
     # Reverse proxies whose X-Forwarded-For names the real client (empty: trust no header).
     trusted_proxies: tuple[IPv4Network | IPv6Network, ...] = ()
+    log_format: str = "text"  # or "json": one JSON object a line, for a log collector
+    access_log: bool = True  # one line per HTTP request (method, path, status, time)
+    # GET /metrics asks for `Authorization: Bearer <this>` when set (empty: open).
+    metrics_token: str = ""
 
 
 def read_server(table: TableReader) -> ServerSettings:
@@ -26,7 +32,7 @@ def read_server(table: TableReader) -> ServerSettings:
     defaults = ServerSettings()
     return ServerSettings(
         host=table.string("host", defaults.host),
-        port=table.integer("port", defaults.port, minimum=0),
+        port=table.integer("port", defaults.port, minimum=0, maximum=65535),
         max_body_bytes=table.integer(
             "max_body_bytes", defaults.max_body_bytes, minimum=1024
         ),
@@ -35,6 +41,9 @@ def read_server(table: TableReader) -> ServerSettings:
         ),
         max_text_chars=table.integer("max_text_chars", defaults.max_text_chars, minimum=1),
         trusted_proxies=networks(table, "trusted_proxies"),
+        log_format=table.string("log_format", defaults.log_format, choices=LOG_FORMATS),
+        access_log=table.boolean("access_log", defaults.access_log),
+        metrics_token=table.secret("metrics_token_env", required=False),
     )
 
 

@@ -77,15 +77,6 @@ def read_staff(table: TableReader) -> StaffSettings:
     )
 
 
-def _clock_time(table: TableReader, key: str, default: str) -> str:
-    value = table.string(key, default)
-    hours, _, minutes = value.partition(":")
-    if not (hours.isdigit() and minutes.isdigit() and int(hours) <= 24 and int(minutes) < 60):
-        table.problem(key, f"must be a time like 09:00, got {value!r}")
-        return default
-    return f"{int(hours):02d}:{int(minutes):02d}"
-
-
 def read_handoff(table: TableReader) -> HandoffSettings:
     defaults = HandoffSettings()
     days = table.strings("days", defaults.days)
@@ -96,8 +87,8 @@ def read_handoff(table: TableReader) -> HandoffSettings:
     words = table.strings("triggers", defaults.triggers)
     triggers = tuple(word.strip().casefold() for word in words)
     return HandoffSettings(
-        opens=_clock_time(table, "opens", defaults.opens),
-        closes=_clock_time(table, "closes", defaults.closes),
+        opens=table.clock_time("opens", defaults.opens),
+        closes=table.clock_time("closes", defaults.closes),
         days=days,
         idle_timeout_minutes=table.integer(
             "idle_timeout_minutes", defaults.idle_timeout_minutes, minimum=1

@@ -195,6 +195,15 @@ class PullingAdapter(Protocol):
         ...
 
 
+@runtime_checkable
+class Probed(Protocol):
+    """An adapter that can say whether its platform works for us now (for /readyz)."""
+
+    async def probe(self, session: aiohttp.ClientSession) -> str | None:
+        """None when it works; else, in one line, why not (no secret in it)."""
+        ...
+
+
 class InviteKind(StrEnum):
     """How a platform lets a customer's friend reach the brand with a referral code."""
 

@@ -12,6 +12,8 @@
     │   ├── PayloadError         authentic but unparseable: 400, raw body kept as a dead letter
     │   │   └── CryptoError        a WeChat ciphertext that does not decrypt to our AppID
     │   └── BodyTooLarge         over the configured size: 413, nothing read further
+    ├── StoreFileError         a store or backup file cannot be used as asked (missing, damaged)
+    │   └── StoreInUse           a running server holds the store (restore refused)
     ├── OutboundError          a platform or shop API refused or timed out (callers retry)
     │   ├── TelegramApiError     the Bot API answered ok: false
     │   ├── TokenError           no WeChat access token could be fetched
@@ -19,7 +21,8 @@
     │   ├── MediaError           an image in a reply could not be fetched or made WeChat media
     │   └── SourceUnavailable    the shop's order API did not answer (or its breaker is open)
     ├── StoreBusy              another writer holds the store's lock past the busy limit: 503
-    └── UsageError             a staff command's arguments do not fit: answer with its usage
+    ├── UsageError             a staff command's arguments do not fit: answer with its usage
+    └── CommandError           a `brandbot` command cannot do what was asked (one line says why)
 """
 
 from __future__ import annotations
@@ -93,6 +96,14 @@ class BodyTooLarge(InboundError):
     status = 413
 
 
+class StoreFileError(BotError):
+    """A store or backup file is missing, damaged or not a brandbot store; says which."""
+
+
+class StoreInUse(StoreFileError):
+    """Another process (a running `brandbot serve`, or a restore) holds the store."""
+
+
 class OutboundError(BotError):
     """A platform or shop API call failed."""
 
@@ -134,3 +145,7 @@ class StoreBusy(BotError):
 
 class UsageError(BotError):
     """The arguments do not fit the command: answer with its usage line."""
+
+
+class CommandError(BotError):
+    """A `brandbot` command cannot do what was asked (a port in use, no such customer)."""

@@ -9,7 +9,7 @@ words it slightly differently gets the other FAQ.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from bot.core.faq import FAQ_LANGUAGES, Faq
@@ -18,6 +18,7 @@ from bot.core.normalize import normalize
 from bot.kb.index import document_of
 from bot.matching import Matcher
 
+Progress = Callable[[int, int], None]  # (done, total)
 FAQ_BUTTON = "faq:"
 RANKS = 10
 
@@ -66,8 +67,14 @@ def key_of(text: str) -> str:
     return normalize(to_simplified(text)) or text.strip()
 
 
-def check(faqs: Sequence[Faq], *, captured: bool = True, min_score: float = 0.0) -> Report:
-    """Validate enabled FAQs: duplicates, empty answers, dead buttons, captured phrasings."""
+def check(
+    faqs: Sequence[Faq], *, captured: bool = True, min_score: float = 0.0,
+    progress: Progress | None = None,
+) -> Report:
+    """Validate enabled FAQs: duplicates, empty answers, dead buttons, captured phrasings.
+
+    `progress(done, total)` hears how far the "captured better" ranking is (the slow part).
+    """
     report = Report()
     live = [faq for faq in faqs if faq.enabled]
     ids = {faq.id for faq in faqs}
@@ -95,7 +102,7 @@ def check(faqs: Sequence[Faq], *, captured: bool = True, min_score: float = 0.0)
     if captured:
         # Small talk is found by whole phrasings, not ranked against FAQs: nothing to capture.
         questions = [faq for faq in live if not faq.small_talk]
-        report.captured = find_captured(questions, min_score=min_score)
+        report.captured = find_captured(questions, min_score=min_score, progress=progress)
     return report
 
 
@@ -111,11 +118,15 @@ def _check_answers(faq: Faq, report: Report) -> None:
             report.warnings.append(f"faq {faq.id}: no {language} phrasings")
 
 
-def find_captured(faqs: Sequence[Faq], *, min_score: float = 0.0) -> list[Captured]:
+def find_captured(
+    faqs: Sequence[Faq], *, min_score: float = 0.0, progress: Progress | None = None
+) -> list[Captured]:
     """Phrasings whose best match, once left out of their own FAQ, is another FAQ."""
     matcher = Matcher(document_of(faq) for faq in faqs)
     found: list[Captured] = []
-    for faq in faqs:
+    for number, faq in enumerate(faqs, 1):
+        if progress is not None:
+            progress(number, len(faqs))
         phrasings = faq.phrasings()
         if len(phrasings) < 2:
             continue

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -109,11 +109,14 @@ def read_labelled(path: Path, known: set[str]) -> tuple[list[tuple[str, str]], l
 
 
 def evaluate(
-    faqs: FaqIndex, pairs: Sequence[tuple[str, str]], settings: KnowledgeBaseSettings
+    faqs: FaqIndex, pairs: Sequence[tuple[str, str]], settings: KnowledgeBaseSettings,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Evaluation:
-    """Ask the index every question."""
+    """Ask the index every question; `progress(done, total)` hears how far it is."""
     rows = []
-    for text, expected in pairs:
+    for number, (text, expected) in enumerate(pairs, 1):
+        if progress is not None:
+            progress(number, len(pairs))
         candidates = faqs.search(text, limit=3)
         rows.append(
             Scored(

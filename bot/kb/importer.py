@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -61,12 +61,15 @@ def resulting(
 
 def apply_import(
     kb: KnowledgeBaseStore, plan: ImportPlan, now: datetime, *, disable_missing: bool,
-    who: str = IMPORTER,
+    who: str = IMPORTER, progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Write the plan in one transaction, each change a revision by `who`; returns the count."""
     count = 0
+    writes = [*plan.added, *plan.changed]
     with kb.transaction():
-        for faq in [*plan.added, *plan.changed]:
+        for number, faq in enumerate(writes, 1):
+            if progress is not None:
+                progress(number, len(writes))
             count += kb.save(faq, now, who)
         if disable_missing:
             for faq in plan.missing:

@@ -24,6 +24,8 @@ from bot.core.adapter import OutboundRequest, RateLimits, SendResult, SendStatus
 from bot.core.clock import Clock
 from bot.core.errors import StoreBusy
 from bot.core.service import Service
+from bot.core.tracing import bound_request_id
+from bot.runtime.metrics import Metrics
 from bot.runtime.ratelimit import RateLimiter
 from bot.store import Store
 from bot.store.held import LATER
@@ -46,8 +48,10 @@ class Outbox(Service):
         transports: Mapping[str, Transport],
         rate_limits: Mapping[str, RateLimits],
         clock: Clock,
+        metrics: Metrics | None = None,
     ) -> None:
         super().__init__("outbox", settings.poll_interval_seconds)
+        self.metrics = metrics or Metrics(store, clock)
         self.store = store
         self.settings = settings
         self.transports = dict(transports)
@@ -149,9 +153,15 @@ class Outbox(Service):
         self._sending[row.id] = task
 
     async def _send(self, row: OutboxRow) -> None:
+        # Its log lines carry the id of the request the row was queued for.
+        with bound_request_id(row.request_id):
+            await self._send_traced(row)
+
+    async def _send_traced(self, row: OutboxRow) -> None:
         try:
             result = await self._attempt(row)
             if result is not None:
+                self.metrics.sent(row.request.platform, result)
                 await self._keep(row, result)
         except asyncio.CancelledError:
             raise
@@ -159,6 +169,7 @@ class Outbox(Service):
             log.warning("outbox row %d put off: the store is busy", row.id)
         except Exception:
             # The row's lease lapses and another round tries it again.
+            self.metrics.sent(row.request.platform, None)
             log.exception("sending outbox row %d failed", row.id)
         finally:
             self._busy[row.request.platform] -= 1
@@ -211,6 +222,12 @@ class Outbox(Service):
         request = row.request
         if result.blocked and request.user_id:
             self.store.customers.mark_unreachable(request.platform, request.user_id)
+        log.info(
+            "outbox row %d to %s: %s (attempt %d)", row.id, request.platform,
+            result.status.value, row.attempts,
+            extra={"outbox_row": row.id, "platform": request.platform,
+                   "result": result.status.value, "attempt": row.attempts},
+        )
         if result.status is SendStatus.SENT:
             self.store.outbox.mark_sent(row.id, now, result.platform_message_id, result.error)
             return

@@ -17,8 +17,10 @@ from bot.core.errors import StoreBusy
 from bot.core.language import ENGLISH, detect_language
 from bot.core.message import Customer, Event, Message, MessageKind, Reply
 from bot.core.texts import Texts
+from bot.core.tracing import bound_request_id, current_request_id, new_request_id
 from bot.runtime.context import Action, Context, FaqSearch
 from bot.runtime.held import HeldAnswers
+from bot.runtime.metrics import Metrics
 from bot.runtime.outgoing import Outgoing
 from bot.runtime.router import Router
 from bot.store import Store
@@ -92,6 +94,7 @@ class Pipeline:
         actions: Mapping[str, Action] | None = None,
         platforms: Mapping[str, Platform] | None = None,
         services: Mapping[type, object] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.config = config
@@ -109,6 +112,7 @@ class Pipeline:
         # Deliveries whose handling here gave up (the store was busy): still leased to us, so
         # a retry may take them up again at once rather than after the lease.
         self._abandoned: set[tuple[str, str]] = set()
+        self.metrics = metrics or Metrics(store, clock)
 
     def context(self, customer: Customer, language: str) -> Context:
         """What handlers get while answering `customer` (a timer passes an empty customer)."""
@@ -127,6 +131,7 @@ class Pipeline:
             # Counted: a platform that retries a fixed number of times is answered differently
             # on its last delivery (ingress.py).
             self.store.deliveries.count_repeat(message.platform, message.message_id)
+        self.metrics.record(message.platform, fresh)
         return fresh
 
     async def receive(self, message: Message) -> Handled:
@@ -194,6 +199,11 @@ class Pipeline:
 
     async def handle(self, message: Message, ticket: Ticket | None = None) -> Handled:
         """Answer a recorded message; replies are logged and enqueued before this returns."""
+        # Pulled updates and resumed deliveries come with no request: each gets an id here.
+        with bound_request_id(current_request_id() or new_request_id()):
+            return await self._answer(message, ticket)
+
+    async def _answer(self, message: Message, ticket: Ticket | None) -> Handled:
         key = (message.platform, message.message_id)
         in_flight = self._in_flight[key] = _InFlight()
         started = time.perf_counter()
@@ -219,9 +229,14 @@ class Pipeline:
         finally:
             self._in_flight.pop(key, None)
         in_flight.done.set_result(handled.replies)
+        seconds = time.perf_counter() - started
+        outcome = self.metrics.answered(message.platform, handled.route, handled.replies, seconds)
         log.info(
             "%s message %s → %s, %d replies, %.1f ms", message.platform, message.message_id,
-            handled.route, len(handled.replies), (time.perf_counter() - started) * 1000,
+            handled.route, len(handled.replies), seconds * 1000,
+            extra={"platform": message.platform, "message_id": message.message_id,
+                   "route": handled.route, "replies": len(handled.replies),
+                   "ms": round(seconds * 1000, 1), "outcome": outcome},
         )
         return handled
 

@@ -1,4 +1,5 @@
-"""GET /healthz: whether the store answers, with the outbox's queue sizes."""
+"""GET /healthz (the process answers, with the store's counts) and GET /readyz (it can do
+its work: the store takes writes, migrations are applied, every enabled platform works)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,20 @@ async def healthz(request: web.Request) -> web.Response:
     )
 
 
+async def readyz(request: web.Request) -> web.Response:
+    """200 when every check passes, else 503; each check says "ok" or why not."""
+    checks = await request.app[BOT_KEY].readiness.checks()
+    ready = all(check.ok for check in checks)
+    return web.json_response(
+        {
+            "status": "ready" if ready else "not ready",
+            "checks": {check.name: check.detail for check in checks},
+        },
+        status=200 if ready else 503,
+    )
+
+
 def add_routes(app: web.Application) -> None:
-    """Mount the health endpoint."""
+    """Mount the health endpoints."""
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)

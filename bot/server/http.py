@@ -70,16 +70,16 @@ def client_address(request: web.Request, trusted: Proxies = ()) -> str:
     by the client itself and proves nothing).
     """
     peer = request.remote or ""
-    if not trusted or not _is_trusted(peer, trusted):
+    if not trusted or not is_trusted(peer, trusted):
         return peer
     hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
     for hop in reversed([hop for hop in hops if hop]):
-        if not _is_trusted(hop, trusted):
+        if not is_trusted(hop, trusted):
             return hop
     return peer
 
 
-def _is_trusted(address: str, trusted: Proxies) -> bool:
+def is_trusted(address: str, trusted: Proxies) -> bool:
     try:
         parsed = ip_address(address)
     except ValueError:

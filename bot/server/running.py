@@ -10,11 +10,14 @@ from aiohttp import web
 from bot.config import Config
 from bot.core.adapter import Adapter
 from bot.core.clock import Clock
+from bot.core.redact import Redactor
 from bot.core.signing import TokenSigner
 from bot.orders.events import OrderEvents
 from bot.runtime.events import ConversationEvents
 from bot.runtime.ingress import Ingress
+from bot.runtime.metrics import Metrics
 from bot.runtime.pipeline import Pipeline
+from bot.runtime.readiness import Readiness
 from bot.store import Store
 
 
@@ -69,6 +72,21 @@ class Running(Protocol):
     @property
     def events(self) -> ConversationEvents:
         """Tells live views that a customer's conversation has new lines."""
+        ...
+
+    @property
+    def metrics(self) -> Metrics:
+        """What /metrics serves."""
+        ...
+
+    @property
+    def readiness(self) -> Readiness:
+        """What /readyz checks."""
+        ...
+
+    @property
+    def redact(self) -> Redactor:
+        """Masks secrets in text that leaves the process."""
         ...
 
     async def start(self) -> None:

@@ -19,8 +19,10 @@ from bot.store.kb.vectors import PhrasingVectors
 from bot.store.kv import KeyValues
 from bot.store.menus import Menus, PlatformMenus
 from bot.store.migrations import ensure_schema
+from bot.store.operations import Operations
 from bot.store.orders.orders import Orders
 from bot.store.outbox import OutboxRows
+from bot.store.privacy import Privacy
 from bot.store.reports import Reports
 from bot.store.rewards.programme import Loyalty
 from bot.store.staff.audit_log import AuditLog
@@ -66,6 +68,8 @@ class Store:
         self.audit_log = AuditLog(db)
         self.directory = CustomerDirectory(db)
         self.canned = CannedReplies(db)
+        self.operations = Operations(db)
+        self.privacy = Privacy(db, self.loyalty)
         self.schema_version = 0
 
     @contextmanager

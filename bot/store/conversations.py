@@ -85,3 +85,17 @@ class Conversations:
                 "SELECT count(*) FROM conversation_log WHERE direction = ?", [direction]
             )
         )
+
+    def delete_before(self, cutoff: datetime, batch: int = 2000) -> int:
+        """Delete up to `batch` of the oldest lines logged before `cutoff`; how many went.
+
+        Only the `batch` lowest ids are looked at (ids grow with time), so a round never
+        scans the table and holds the write lock only briefly; call again while it returns
+        a full batch.
+        """
+        cursor = self.db.execute(
+            "DELETE FROM conversation_log WHERE id IN (SELECT id FROM conversation_log"
+            " ORDER BY id LIMIT ?) AND created_at < ?",
+            [batch, iso(cutoff)],
+        )
+        return cursor.rowcount

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.core.errors import StoreBusy
+from bot.store.connection import CountingConnection
 
 Params = Sequence[Any] | Mapping[str, Any]
 
@@ -41,7 +42,9 @@ class Database:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         # Autocommit mode: transactions are explicit, so sqlite3 never opens one behind our back.
-        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self.conn = sqlite3.connect(
+            self.path, isolation_level=None, check_same_thread=False, factory=CountingConnection
+        )
         self.conn.row_factory = sqlite3.Row
         self.busy_timeout_ms = busy_timeout_ms
         self._busy_until = 0.0  # monotonic time until which statements fail fast

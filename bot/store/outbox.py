@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.core.adapter import OutboundRequest
 from bot.core.clock import iso, parse_iso
+from bot.core.tracing import current_request_id
 from bot.store.database import Database
 
 
@@ -27,6 +28,7 @@ class OutboxRow:
     created_at: datetime
     retry_since: datetime  # its retries' horizon counts from here (creation, or a re-drive)
     updated_at: datetime | None = None
+    request_id: str = ""  # the request it was queued for (its log lines carry it)
 
 
 def _row(data: dict[str, Any]) -> OutboxRow:
@@ -49,6 +51,7 @@ def _row(data: dict[str, Any]) -> OutboxRow:
         created_at=parse_iso(data["created_at"]),
         retry_since=parse_iso(data.get("retry_since") or data["created_at"]),
         updated_at=parse_iso(data["updated_at"]) if data.get("updated_at") else None,
+        request_id=data.get("request_id") or "",
     )
 
 
@@ -65,11 +68,11 @@ class OutboxRows:
         """Store a call to send; None if one with the same dedupe key is already stored."""
         cursor = self.db.execute(
             "INSERT OR IGNORE INTO outbox (platform, chat_id, user_id, is_group, method, path,"
-            " body, dedupe_key, next_attempt_at, created_at, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " body, dedupe_key, next_attempt_at, created_at, updated_at, request_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [request.platform, request.chat_id, request.user_id, int(request.is_group),
              request.method, request.path, json.dumps(request.body, ensure_ascii=False),
-             dedupe_key, iso(not_before or now), iso(now), iso(now)],
+             dedupe_key, iso(not_before or now), iso(now), iso(now), current_request_id()],
         )
         return int(cursor.lastrowid) if cursor.rowcount == 1 and cursor.lastrowid else None
 

@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+import aiohttp
+
 from bot.adapters.telegram.api import TelegramTransport
 from bot.adapters.telegram.polling import Poller
 from bot.adapters.telegram.render import answer_callback, render_replies, thread_of
@@ -41,6 +43,7 @@ class TelegramAdapter:
         self.settings = settings
         self.kv = ports.kv
         self.clock = ports.clock
+        self.poller: Poller | None = None
 
     def handshake(self, request: InboundRequest) -> WebhookAnswer:
         """Telegram makes no GET calls."""
@@ -110,7 +113,16 @@ class TelegramAdapter:
         """In polling mode, fetch updates with getUpdates until cancelled (Bot.start runs it)."""
         if self.settings.mode != "polling":
             return
-        await Poller(self.settings, self.parse_update, sink, self.kv, self.clock).run()
+        self.poller = Poller(self.settings, self.parse_update, sink, self.kv, self.clock)
+        await self.poller.run()
+
+    async def probe(self, session: aiohttp.ClientSession) -> str | None:
+        """In polling mode, whether the latest getUpdates worked (webhooks need no probe)."""
+        if self.settings.mode != "polling":
+            return None
+        if self.poller is None:
+            return "polling has not started"
+        return self.poller.failing
 
     def _callback_data(self, button_id: str) -> str:
         """The button id, or a short stored alias when it is over the API's 64 bytes."""

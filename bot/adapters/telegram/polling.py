@@ -43,6 +43,7 @@ class Poller:
         self.clock = clock
         # Per bot (the token starts with its id): a new token must not inherit an offset.
         self.offset_key = OFFSET_KEY.format(bot_id=settings.token.partition(":")[0])
+        self.failing: str | None = None  # why the latest getUpdates failed (None: it worked)
 
     @property
     def offset(self) -> int:
@@ -67,9 +68,11 @@ class Poller:
                     )
                 except (TelegramApiError, aiohttp.ClientError, TimeoutError) as error:
                     failures += 1
+                    self.failing = describe_failure(error, failures)
                     await asyncio.sleep(self._backoff(error, failures))
                     continue
                 failures = 0
+                self.failing = None
                 self.take(updates if isinstance(updates, list) else [])
 
     def take(self, updates: list[Any]) -> None:
@@ -108,3 +111,14 @@ class Poller:
         else:
             log.warning("telegram getUpdates failed: %s", type(error).__name__)
         return float(min(MAX_BACKOFF_SECONDS, 2.0 ** min(failures, 5)))
+
+
+def describe_failure(error: BaseException, failures: int) -> str:
+    """Why getUpdates failed, in one line for /readyz (the token is in no part of it)."""
+    if isinstance(error, TelegramApiError):
+        what = f"HTTP {error.status}: {error.description}"
+    elif isinstance(error, TimeoutError):
+        what = "timed out"
+    else:
+        what = type(error).__name__
+    return f"getUpdates failed ({failures} in a row): {what}"

@@ -9,6 +9,8 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from ipaddress import ip_address
 
+import aiohttp
+
 from bot.adapters.text import numbered, split_text, utf8_length
 from bot.adapters.wechat.api import (
     SEND_PATH,
@@ -24,7 +26,7 @@ from bot.adapters.wechat.notice import render_notice
 from bot.adapters.wechat.xml import read_fields, write_fields
 from bot.config.wechat import DEADLINE_SECONDS, WeChatSettings
 from bot.core.adapter import InboundRequest, OutboundRequest, RateLimits, Rendered, WebhookAnswer
-from bot.core.errors import CryptoError, PayloadError, SignatureError
+from bot.core.errors import CryptoError, PayloadError, SignatureError, TokenError
 from bot.core.language import ENGLISH, HANT, detect_language
 from bot.core.message import Address, Message, Notice, Reply
 from bot.core.payload import header_bytes
@@ -73,6 +75,16 @@ class WeChatAdapter:
         self.tokens = AccessTokens(
             ports.kv, settings.api_base_url, settings.app_id, settings.app_secret, self.clock.now
         )
+
+    async def probe(self, session: aiohttp.ClientSession) -> str | None:
+        """Whether an access token can be had (customer-service sends need one)."""
+        if not self.settings.app_secret:
+            return None  # passive answers only: no token is ever needed
+        try:
+            await self.tokens.get(session)
+        except (TokenError, aiohttp.ClientError, TimeoutError) as error:
+            return f"no access token can be fetched: {error or type(error).__name__}"
+        return None
 
     def _is_signed(self, request: InboundRequest) -> bool:
         query = request.query

@@ -28,6 +28,7 @@ from bot.store.migrations import (
     m0030_web_chat,
     m0040_console_sessions,
     m0041_canned_replies,
+    m0050_outbox_request_ids,
     m0060_wechat_answers_waiting,
 )
 
@@ -59,6 +60,7 @@ MIGRATIONS: list[Migration] = [
         m0030_web_chat,
         m0040_console_sessions,
         m0041_canned_replies,
+        m0050_outbox_request_ids,
         m0060_wechat_answers_waiting,
     )
 ]

@@ -21,7 +21,9 @@ def button_ids(reply: Reply) -> list[str]:
 @pytest.fixture
 async def unsure_bot(make_config: Callable[..., Config]) -> AsyncIterator[Bot]:
     """A bot that never answers a typed question outright: it always asks "did you mean"."""
-    config = make_config(knowledge_base={"answer_threshold": 1.5, "suggest_threshold": 0.01})
+    # Scores are at most 1: answering would need 1.0 and a lead of 1.0 over the runner-up.
+    config = make_config(knowledge_base={"answer_threshold": 1.0, "answer_margin": 1.0,
+                                         "suggest_threshold": 0.01})
     instance = build_bot(config)
     await instance.start()
     yield instance

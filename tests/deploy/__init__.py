@@ -1,0 +1,1 @@
+"""The deployment files: the Docker image, compose, the service unit."""

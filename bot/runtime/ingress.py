@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import Any
 
 from bot.core.adapter import (
@@ -30,6 +30,16 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 FORBIDDEN = "forbidden"
+
+
+# The headers a dead letter keeps: what helps read the body again. Secret tokens (Telegram's),
+# signatures, cookies and bearer tokens stay out of the store and its backups.
+KEPT_HEADERS = ("content-type", "content-length", "user-agent", "x-request-id")
+
+
+def kept_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The harmless headers of a request, to keep with its dead letter."""
+    return {name: value for name, value in headers.items() if name.lower() in KEPT_HEADERS}
 
 
 class Ingress:
@@ -61,7 +71,8 @@ class Ingress:
                 log.exception("parsing a %s request failed", adapter.name)
             log.warning("unparseable %s payload kept as a dead letter: %s", adapter.name, error)
             self.store.dead_letters.add(
-                adapter.name, str(error)[:500], inbound.headers, inbound.body, self.clock.now()
+                adapter.name, str(error)[:500], kept_headers(inbound.headers), inbound.body,
+                self.clock.now(),
             )
             return WebhookAnswer(status=400, body="bad request")
         if isinstance(adapter, ReceiptSource):

@@ -330,6 +330,10 @@ async def test_an_authentic_but_broken_update_is_a_dead_letter(
     assert await post(client, {"update_id": 10, "message": "not an object"}) == 400
     store = bot_of(client).store
     assert store.db.scalar("SELECT count(*) FROM dead_letters") == 1
+    # The webhook's secret token is not kept with it (nor in a backup of the store).
+    headers = json.loads(store.db.scalar("SELECT headers FROM dead_letters"))
+    assert "content-type" in headers
+    assert not any("secret" in name or "token" in name for name in headers)
     assert store.deliveries.count() == 0
 
 

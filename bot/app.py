@@ -54,7 +54,8 @@ from handlers import ACTIONS, ROUTES
 
 log = logging.getLogger(__name__)
 
-RESUME_SECONDS = 30.0
+# Often enough to renew the delivery leases of slow handlers (pipeline.LEASE, 15 s) in time.
+RESUME_SECONDS = 5.0
 
 
 @dataclass(slots=True)

@@ -380,7 +380,11 @@ class Pipeline:
         return Handled(given, answer=rendered.answer if passive else None, route=route)
 
     async def resume(self) -> int:
-        """Handle deliveries recorded but never handled whose handler stopped mid-way."""
+        """Handle deliveries recorded but never handled whose handler stopped mid-way, after
+        renewing the leases of those still being handled here (a slow handler is alive)."""
+        if self._in_flight:
+            with self.store.transaction():
+                self.store.deliveries.renew(list(self._in_flight), self.clock.now() + LEASE)
         ours, self._abandoned = self._abandoned, set()  # no need to wait for their lease
         stale = {
             (delivery.platform, delivery.delivery_key): delivery

@@ -4,6 +4,7 @@ kept; a lease says who is handling it, so a process that died mid-way is taken o
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -63,6 +64,17 @@ class Deliveries:
             [iso(now + lease), platform, key, iso(now)],
         )
         return cursor.rowcount == 1
+
+    def renew(self, keys: Sequence[tuple[str, str]], until: datetime) -> int:
+        """Extend the leases of deliveries still being handled here; how many were extended."""
+        renewed = 0
+        for platform, key in keys:
+            renewed += self.db.execute(
+                "UPDATE deliveries SET lease_until = ? WHERE platform = ? AND delivery_key = ?"
+                " AND status = 'received'",
+                [iso(until), platform, key],
+            ).rowcount
+        return renewed
 
     def get(self, platform: str, key: str) -> Delivery | None:
         """A recorded delivery."""

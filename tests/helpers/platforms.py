@@ -86,6 +86,8 @@ class FaultyLink:
         if self.hanging:
             self.held += 1
             await self._healed.wait()
+            # A hung platform never took the call, whenever its caller gave up on it.
+            return web.json_response({"ok": False, "error": "hung"}, status=504)
         if self.failing is not None:
             self.refused += 1
             return web.json_response({"ok": False, "error": "link down"}, status=self.failing)

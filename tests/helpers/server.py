@@ -8,13 +8,14 @@ same store file.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,14 +43,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-async def until(condition: Callable[[], bool], timeout: float, what: str) -> float:
+async def until(
+    condition: Callable[[], bool | Awaitable[bool]], timeout: float, what: str
+) -> float:
     """Poll `condition` until true; the seconds it took (AssertionError after `timeout`)."""
     started = time.monotonic()
-    while not condition():
+    while True:
+        outcome = condition()
+        if inspect.isawaitable(outcome):
+            outcome = await outcome
+        if outcome:
+            return time.monotonic() - started
         if time.monotonic() - started > timeout:
             raise AssertionError(f"not within {timeout:.0f} s: {what}")
         await asyncio.sleep(0.1)
-    return time.monotonic() - started
 
 
 def merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
@@ -148,6 +155,18 @@ class ServerProcess:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+    async def command(self, *words: str) -> tuple[int, str]:
+        """Run another `brandbot` command on this server's config: exit code and output.
+
+        Awaited, not run: the fakes answering the server live on this process's event loop.
+        """
+        child = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", *words, "--config", str(self.config),
+            cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+        output, _ = await asyncio.wait_for(child.communicate(), 60)
+        return await child.wait(), output.decode("utf-8", "replace")
 
     def tail(self, lines: int = 40) -> str:
         """The end of the server's log, for failure messages."""

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import random
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -81,7 +82,9 @@ class Crowd:
     platforms: dict[str, int]
     texts: Sequence[str]
     think: float = 0.3  # seconds a customer waits after a reply before writing again
+    jitter: float = 0.0  # … plus up to this many, at random
     reply_timeout: float = 60.0
+    give_up: float = 120.0  # seconds of posts without an acknowledgement before giving up
     messages: list[Message] = field(default_factory=list)
     refused: list[tuple[Delivery, int]] = field(default_factory=list)  # 4xx: must not happen
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -133,8 +136,9 @@ class Crowd:
             text = self.texts[turn % len(self.texts)]
             turn += 1
             await self.write(make(text))
+            pause = self.think + random.random() * self.jitter
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.think)
+                await asyncio.wait_for(self._stopping.wait(), pause)
 
     async def write(self, delivery: Delivery) -> Message:
         """Post until acknowledged (or refused), then wait for the reply."""
@@ -149,6 +153,8 @@ class Crowd:
             if outcome.status is not None and outcome.status < 500 and outcome.status != 429:
                 self.refused.append((delivery, outcome.status))
                 return message
+            if time.perf_counter() - message.started > self.give_up:
+                return message  # never acknowledged: nobody was told it was taken
             await asyncio.sleep(RETRY_PAUSE)
         message.acked_after = time.perf_counter() - message.started
         if delivery.platform == "web":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,12 +118,12 @@ class Send:
     body: str  # canonical JSON, comparable with an outbox row's body
 
     @staticmethod
-    def of(platform: str, chat_id: Any, body: dict[str, Any]) -> Send:
+    def of(platform: str, chat_id: Any, body: Mapping[str, Any]) -> Send:
         """Normalise a recorded call."""
         return Send(platform, str(chat_id), canonical(body))
 
 
-def canonical(body: dict[str, Any]) -> str:
+def canonical(body: Mapping[str, Any]) -> str:
     """A body as one comparable string."""
     return json.dumps(body, ensure_ascii=False, sort_keys=True)
 

@@ -108,12 +108,13 @@ class WebDelivery(Delivery):
     """A message typed in the web chat; the widget sends the same message_id on a retry."""
 
     token: str = ""
+    message_id: str = ""  # the browser's; the bot keys it by visitor and message_id
 
     def request(self) -> tuple[str, dict[str, str], bytes]:
         """POST /api/chat with the visitor's bearer token."""
         return ("/api/chat",
                 {"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
-                json.dumps({"text": self.text, "message_id": self.key}).encode())
+                json.dumps({"text": self.text, "message_id": self.message_id}).encode())
 
 
 def telegram(user: int, text: str) -> TelegramDelivery:
@@ -161,7 +162,9 @@ async def web_visitor(session: aiohttp.ClientSession, url: str) -> tuple[str, st
 def web(visitor: tuple[str, str], text: str) -> WebDelivery:
     """A message from a web visitor (id, token) with a fresh message_id."""
     user_id, token = visitor
-    return WebDelivery("web", f"fault-{next(_numbers)}", user_id, user_id, text, token=token)
+    message_id = f"fault-{next(_numbers)}"
+    return WebDelivery("web", f"{user_id}:{message_id}", user_id, user_id, text, token=token,
+                       message_id=message_id)
 
 
 async def post(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import json
 import random
 import time
@@ -90,7 +89,6 @@ class Crowd:
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     _stopping: asyncio.Event = field(default_factory=asyncio.Event)
     _watch: SendWatch | None = None
-    _counter: itertools.count[int] = field(default_factory=itertools.count)
 
     @property
     def watch(self) -> SendWatch:

@@ -54,6 +54,7 @@ class Soak:
     started: float = field(default_factory=time.perf_counter)
     baseline_until: float = 0.0
     on_the_wire_at_kills: int = 0
+    windows: list[tuple[float, float]] = field(default_factory=list)  # faults: from, to
     rss: list[int] = field(default_factory=list)
     wal: list[int] = field(default_factory=list)
     verified: int = 0  # messages checked for being in the store, in order
@@ -125,10 +126,11 @@ class Soak:
         self.rss.append(self.server.rss_bytes())
         self.wal.append(self.server.wal_bytes())
         latencies = sorted(message.replied_after or 0.0 for message in done)
-        phase = "baseline" if end <= self.baseline_until else "faults"
+        phase = "baseline" if start < self.baseline_until else "faults"
         print(f"{end:7.0f}s  {phase:<9}{len(written):>6}{replies_out:>6}{waiting:>8}"
               f"{len(self.missing):>6}{result.duplicates + len(result.handled_twice):>5}"
               f"{percentile(latencies, 50):>8.0f}{percentile(latencies, 99):>8.0f}"
+              f"{percentile(latencies, 100):>8.0f}"
               f"{self.rss[-1] / MB:>8.1f}{self.wal[-1] / MB:>8.1f}", flush=True)
         return end, self.crowd.watch.total
 
@@ -181,7 +183,9 @@ def schedule(soak: Soak, seconds: float, baseline: float) -> list[tuple[float, A
 async def run_faults(soak: Soak, plan: list[tuple[float, Awaitable[None]]]) -> None:
     for at, fault in plan:
         await asyncio.sleep(max(0.0, at - soak.now()))
+        began = soak.now()
         await fault
+        soak.windows.append((began, soak.now()))
 
 
 async def main() -> None:
@@ -221,7 +225,7 @@ async def soak_for(soak: Soak, seconds: float, interval: float, baseline: float)
           f"{', '.join(soak.crowd.platforms)}; baseline (no faults) for the first "
           f"{baseline:.0f} s; server pid {soak.server.pid}")
     print(f"{'time':>8}  {'phase':<9}{'in':>6}{'out':>6}{'waiting':>8}{'lost':>6}{'dup':>5}"
-          f"{'p50 ms':>8}{'p99 ms':>8}{'RSS MB':>8}{'WAL MB':>8}")
+          f"{'p50 ms':>8}{'p99 ms':>8}{'max ms':>8}{'RSS MB':>8}{'WAL MB':>8}")
     await soak.crowd.start()
     faults = asyncio.create_task(run_faults(soak, schedule(soak, seconds, baseline)))
     previous = (0.0, 0)
@@ -246,10 +250,16 @@ def summarise(soak: Soak, result: Tally) -> None:
         return sorted(message.replied_after for message in chosen
                       if message.replied_after is not None)
 
+    def during(message: Message) -> bool:
+        at = message.started - soak.started
+        return any(began <= at <= ended for began, ended in soak.windows)
+
+    after = [message for message in messages
+             if message.started - soak.started >= soak.baseline_until]
     calm = latencies([message for message in messages
                       if message.started - soak.started < soak.baseline_until])
-    faulted = latencies([message for message in messages
-                         if message.started - soak.started >= soak.baseline_until])
+    faulted = latencies([message for message in after if during(message)])
+    between = latencies([message for message in after if not during(message)])
     unanswered = sum(1 for message in messages if message.replied_after is None)
     lost = len(soak.missing) + len(result.lost) + len(result.unhandled) + len(
         result.undelivered)
@@ -263,9 +273,12 @@ def summarise(soak: Soak, result: Tally) -> None:
     print(f"duplicates: {result.duplicates} sends twice (sends on the wire at the kills: "
           f"{soak.on_the_wire_at_kills}), {len(result.handled_twice)} messages handled twice")
     ratio = percentile(faulted, 99) / max(percentile(calm, 99), 0.001)
-    print(f"latency p50 / p99: baseline {percentile(calm, 50):.0f} / {percentile(calm, 99):.0f}"
-          f" ms ({len(calm)} replies), with faults {percentile(faulted, 50):.0f} / "
-          f"{percentile(faulted, 99):.0f} ms ({len(faulted)}): p99 ratio {ratio:.1f}x")
+    print("reply latency p50 / p99 / max:")
+    for name, chosen in (("baseline (no faults yet)", calm), ("written during a fault", faulted),
+                         ("written between faults", between)):
+        print(f"  {name:<26}{percentile(chosen, 50):>7.0f} /{percentile(chosen, 99):>7.0f} /"
+              f"{percentile(chosen, 100):>7.0f} ms ({len(chosen)} replies)")
+    print(f"p99 during faults / baseline p99: {ratio:.1f}x")
     if soak.rss:
         print(f"server RSS: first {soak.rss[0] / MB:.1f} MB, last {soak.rss[-1] / MB:.1f} MB, "
               f"max {max(soak.rss) / MB:.1f} MB; WAL max {max(soak.wal) / MB:.1f} MB, "

@@ -246,7 +246,7 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
         HandoffTimer(pipeline),
         ExpiryReminders(store, outgoing, texts, config, clock),
         # Deliveries left unhandled by a process that stopped mid-way are picked up again.
-        Periodic("resume", RESUME_SECONDS, pipeline.resume),
+        Periodic("resume", RESUME_SECONDS, pipeline.resume, next_in=pipeline.next_resume_in),
         WalCheckpoints(store.db.path),
     ]
     if invite_qr is not None:

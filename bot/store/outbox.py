@@ -202,6 +202,21 @@ class OutboxRows:
         )
         return parse_iso(value) if value else None
 
+    def delete_finished_before(
+        self, status: str, cutoff: datetime, batch: int = 2000
+    ) -> int:
+        """Forget up to `batch` rows in a final `status` last due before `cutoff`; how many.
+
+        A finished row's next_attempt_at is when it was last tried, so the (status,
+        next_attempt_at) index finds the oldest without scanning.
+        """
+        cursor = self.db.execute(
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = ?"
+            " AND next_attempt_at < ? ORDER BY next_attempt_at LIMIT ?)",
+            [status, iso(cutoff), batch],
+        )
+        return cursor.rowcount
+
     def get(self, row_id: int) -> OutboxRow | None:
         """One row by id."""
         data = self.db.one("SELECT * FROM outbox WHERE id = ?", [row_id])

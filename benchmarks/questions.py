@@ -11,7 +11,8 @@ from bot.kb.seed import load_faqs
 
 ROOT = Path(__file__).resolve().parents[1]
 BEFORE = (
-    "", "请问", "你好，", "hi, ", "hello ", "excuse me, ", "麻烦问下", "老板，", "quick question: ",
+    "", "请问", "你好，", "hi, ", "hello ", "excuse me, ", "麻烦问下", "老板，",
+    "quick question: ",
 )
 AFTER = ("", "？", "?", " 谢谢", " thanks", " please", "呢", " asap", "啊", " :)", "～")
 # Questions no FAQ answers: the fallback and small-talk paths get their share too.

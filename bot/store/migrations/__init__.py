@@ -31,6 +31,7 @@ from bot.store.migrations import (
     m0050_outbox_request_ids,
     m0060_wechat_answers_waiting,
     m0080_retention_indexes,
+    m0081_outbox_unfinished,
 )
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ MIGRATIONS: list[Migration] = [
         m0050_outbox_request_ids,
         m0060_wechat_answers_waiting,
         m0080_retention_indexes,
+        m0081_outbox_unfinished,
     )
 ]
 

@@ -17,10 +17,11 @@ Printed per cell: messages a second, p50 and p99 of the answer's latency, CPU mi
 message in the server's processes, and the ratio to the echo server of the same cell.
 
     python benchmarks/throughput.py [--seconds 4] [--cores 1,2] [--clients 1,16,64]
-        [--paths web,telegram] [--modes NORMAL,FULL] [--tree PATH]
+        [--paths web,telegram] [--modes NORMAL,FULL] [--tree PATH] [--match-workers 1]
 
 `--tree PATH` runs the bot of another checkout (an older commit, for before/after) with the
-same baselines; a tree without `[store] synchronous` runs at NORMAL only.
+same baselines; a tree without `[store] synchronous` and `match_workers` runs with
+`--modes NORMAL --match-workers 0`.
 """
 
 from __future__ import annotations
@@ -274,15 +275,20 @@ async def drive(
     )
 
 
-def bot_config(folder: Path, mode: str, telegram_api: str, tree: Path) -> Path:
+def bot_config(
+    folder: Path, mode: str, telegram_api: str, tree: Path, match_workers: int
+) -> Path:
     """The sample brand with Telegram on, limits raised for a load test, at `mode`."""
     store: dict[str, Any] = {"path": str(folder / "bot.db")}
     if mode != "NORMAL":
         store["synchronous"] = mode
+    knowledge_base: dict[str, Any] = {"path": str(tree / "knowledge_base"), "semantic": False}
+    if match_workers:
+        knowledge_base["match_workers"] = match_workers
     return write_config(
         folder,
         store=store,
-        knowledge_base={"path": str(tree / "knowledge_base"), "semantic": False},
+        knowledge_base=knowledge_base,
         orders={"samples": str(tree / "samples" / "orders.csv")},
         server={"access_log": False},
         # A load generator is one address with many visitors: its limits are raised, not off.
@@ -333,7 +339,7 @@ async def run_cores(
         for mode in args.modes:
             sub = folder / f"bot-{mode}"
             sub.mkdir()
-            config = bot_config(sub, mode, telegram_api, args.tree)
+            config = bot_config(sub, mode, telegram_api, args.tree, args.match_workers)
             port = free_port()
             bot_env = {**env, "PYTHONPATH": str(args.tree)}
             servers.append(start(
@@ -391,6 +397,8 @@ async def main() -> None:
     parser.add_argument("--modes", default="NORMAL,FULL")
     parser.add_argument("--tree", type=Path, default=ROOT, help="the checkout whose bot runs")
     parser.add_argument("--folder", default=None, help="where the store files go")
+    parser.add_argument("--match-workers", type=int, default=1,
+                        help="[knowledge_base] match_workers (0 for a tree without it)")
     args = parser.parse_args()
     args.paths = [{"web": "/api/chat", "telegram": TELEGRAM_PATH}[name]
                   for name in args.paths.split(",")]

@@ -9,6 +9,11 @@ interval prints messages in, replies out, lost, duplicates, latency, the server'
 WAL size; the end prints a summary and p99 with faults against the baseline's p99.
 
     python benchmarks/soak.py [--seconds 3600] [--interval 60] [--customers 6]
+
+    python benchmarks/soak.py month [--long 18000] [--days 30] [--per-day 600]
+
+`month` runs the other soak instead (benchmarks/soak_month.py): the outbox waiting on a
+platform's rate limit, and a month of traffic on a simulated clock with the retention job.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import soak_month  # noqa: E402
 from bot.store import open_store  # noqa: E402
 from tests.helpers import customers  # noqa: E402
 from tests.helpers.child_server import ServerProcess  # noqa: E402
@@ -286,4 +292,8 @@ def summarise(soak: Soak, result: Tally) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if sys.argv[1:2] == ["month"]:
+        del sys.argv[1]
+        asyncio.run(soak_month.main())
+    else:
+        asyncio.run(main())

@@ -45,7 +45,7 @@ from bot.runtime.outbox import Outbox
 from bot.runtime.outgoing import Outgoing
 from bot.runtime.pipeline import Pipeline
 from bot.runtime.readiness import Readiness
-from bot.runtime.retention import ConversationRetention
+from bot.runtime.retention import Retention
 from bot.runtime.router import Router, menu_of
 from bot.staff.timer import HandoffTimer
 from bot.store import Store, open_store
@@ -183,7 +183,8 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
     """Open the store (seeding it if new) and wire every part together."""
     clock = clock or Clock()
     store = store or open_store(
-        config.resolve(config.store.path), busy_timeout_ms=config.store.busy_timeout_ms
+        config.resolve(config.store.path), busy_timeout_ms=config.store.busy_timeout_ms,
+        synchronous=config.store.synchronous, group_commit=config.store.group_commit,
     )
     seed_knowledge_base(config, store, clock)
     seed_orders(config, store, clock)
@@ -259,7 +260,7 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
     services += [
         DailyBackups(config.backup, store_path, config.resolve(config.backup.folder or "."),
                      config.bot.zone, clock, metrics),
-        ConversationRetention(store, config.privacy, clock),
+        Retention(store, config.privacy, clock),
     ]
     redact = Redactor(config.secrets)
     return Bot(

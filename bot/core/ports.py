@@ -55,6 +55,10 @@ class UpdateSink(Protocol):
         """Keep an authentic update that could not be parsed."""
         ...
 
+    async def committed(self) -> None:
+        """Return once what was taken is durable (raises StoreBusy if it was lost)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class AdapterPorts:

@@ -78,6 +78,10 @@ class Store:
         with self.db.transaction():
             yield
 
+    async def committed(self) -> None:
+        """Return once every write so far is durable (group commit: Database's docstring)."""
+        await self.db.committed()
+
     def is_reachable(self) -> bool:
         """Whether the database answers (for /healthz)."""
         try:
@@ -91,13 +95,16 @@ class Store:
 
 
 def open_store(
-    path: str | Path, *, synchronous: str = "NORMAL", busy_timeout_ms: int = 5000
+    path: str | Path, *, synchronous: str = "NORMAL", busy_timeout_ms: int = 5000,
+    group_commit: bool = False,
 ) -> Store:
     """Open (or create) the store at `path` and bring its schema up to date.
 
-    The default busy timeout suits the command line; the server passes its short one.
+    The default busy timeout suits the command line; the server passes its short one and
+    groups the commits of concurrent messages (bot/store/database.py).
     """
     db = Database(path, synchronous=synchronous, busy_timeout_ms=busy_timeout_ms)
     store = Store(db)
     store.schema_version = ensure_schema(db)
+    db.group_commit = group_commit  # after the migrations, which run their own transactions
     return store

@@ -124,6 +124,18 @@ class Deliveries:
         )
         return parse_iso(value) if value else None
 
+    def delete_handled_before(self, cutoff: datetime, batch: int = 2000) -> int:
+        """Forget up to `batch` handled deliveries received before `cutoff`; how many went.
+
+        Unhandled ones stay whatever their age (they are still to be handled).
+        """
+        cursor = self.db.execute(
+            "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries"
+            " WHERE status = 'handled' AND received_at < ? ORDER BY received_at LIMIT ?)",
+            [iso(cutoff), batch],
+        )
+        return cursor.rowcount
+
     def count(self) -> int:
         """How many deliveries are recorded."""
         return int(self.db.scalar("SELECT count(*) FROM deliveries"))

@@ -40,6 +40,9 @@ class Retention(Service):
         def finished(status: str) -> Deleter:
             return lambda cutoff, batch: outbox.delete_finished_before(status, cutoff, batch)
 
+        def held(*, given: bool) -> Deleter:
+            return lambda cutoff, batch: store.held.delete_before(cutoff, batch, given=given)
+
         return [
             ("conversation lines", settings.conversation_days, store.conversations.delete_before),
             ("handled deliveries", settings.delivery_days, store.deliveries.delete_handled_before),
@@ -47,6 +50,8 @@ class Retention(Service):
             ("undeliverable outbox rows", settings.sent_days, finished("undeliverable")),
             ("failed outbox rows", settings.failed_days, finished("failed")),
             ("dead letters", settings.dead_letter_days, store.dead_letters.delete_before),
+            ("held replies given", settings.sent_days, held(given=True)),
+            ("held replies never given", settings.failed_days, held(given=False)),
         ]
 
     async def round(self) -> float | None:

@@ -104,6 +104,17 @@ class HeldReplies:
         ))
         return sorted((_held(row) for row in rows), key=lambda held: held.id)
 
+    def delete_before(self, cutoff: datetime, batch: int, *, given: bool) -> int:
+        """Forget up to `batch` held replies kept before `cutoff`, given ones or ones still
+        waiting (a customer who never wrote again); how many went."""
+        state = "IS NOT NULL" if given else "IS NULL"
+        cursor = self.db.execute(
+            "DELETE FROM held_replies WHERE id IN (SELECT id FROM held_replies"
+            f" WHERE created_at < ? AND given_for {state} ORDER BY created_at LIMIT ?)",
+            [iso(cutoff), batch],
+        )
+        return cursor.rowcount
+
     def count_waiting(self, platform: str | None = None) -> int:
         """How many replies wait for a customer's next message."""
         if platform is None:

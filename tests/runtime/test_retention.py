@@ -8,6 +8,7 @@ from pathlib import Path
 from bot.config.privacy import PrivacySettings
 from bot.core.adapter import OutboundRequest
 from bot.core.clock import FixedClock
+from bot.core.message import Reply
 from bot.runtime.retention import Retention
 from bot.store import Store, open_store
 
@@ -98,5 +99,27 @@ async def test_many_rows_go_in_batches(tmp_path: Path) -> None:
         assert store.kv.delete_expired(NOW, batch=1000) == 1000
         await Retention(store, PrivacySettings(), FixedClock(NOW)).round()
         assert store.db.scalar("SELECT count(*) FROM kv WHERE key LIKE 'menu:%'") == 0
+    finally:
+        store.close()
+
+
+async def test_held_replies_go_once_given_and_stale_ones_once_nobody_came_back(
+    tmp_path: Path,
+) -> None:
+    store = open_store(tmp_path / "brandbot.db")
+    try:
+        for source, days in (("given-old", 20), ("given-new", 3), ("waiting-old", 100),
+                             ("waiting-new", 20)):
+            store.held.hold("wechat", source, "u", [Reply(text=source)], ago(days),
+                            reason="answer", source=source)
+        for source in ("given-old", "given-new"):
+            ids = [held.id for held in store.held.of_answer("wechat", source)]
+            assert store.held.give(ids, source, ago(1))
+        await Retention(store, PrivacySettings(), FixedClock(NOW)).round()
+        left = sorted(held.reply.text for chat in ("given-new", "waiting-old", "waiting-new",
+                                                    "given-old")
+                      for held in store.held.of_answer("wechat", chat))
+        assert left == ["given-new", "waiting-new"]
+        assert store.held.count_waiting() == 1
     finally:
         store.close()

@@ -30,6 +30,7 @@ from bot.store.migrations import (
     m0041_canned_replies,
     m0050_outbox_request_ids,
     m0060_wechat_answers_waiting,
+    m0069_held_retention,
     m0080_retention_indexes,
     m0081_outbox_unfinished,
 )
@@ -66,6 +67,7 @@ MIGRATIONS: list[Migration] = [
         m0060_wechat_answers_waiting,
         m0080_retention_indexes,
         m0081_outbox_unfinished,
+        m0069_held_retention,
     )
 ]
 

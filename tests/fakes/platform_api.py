@@ -38,6 +38,9 @@ class FakePlatformApi:
         step = self.script.pop(0) if self.script else Step()
         if step.stall:
             await asyncio.sleep(step.stall)
+            if request.transport is None or request.transport.is_closing():
+                # The sender gave up (its timeout) and will try again: not delivered.
+                return web.Response(status=499)
         if 200 <= step.status < 300:
             self.delivered.append({"path": request.path, "json": data})
             self.received.set()

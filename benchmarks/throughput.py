@@ -14,7 +14,8 @@ The replies to Telegram go to a fake Bot API on loopback (sent at Telegram's own
 rest wait in the outbox).
 
 Printed per cell: messages a second, p50 and p99 of the answer's latency, CPU milliseconds a
-message in the server's processes, and the ratio to the echo server of the same cell.
+message in the server's processes, the ratio to the echo server of the same cell, and for the
+bot how many messages shared a store COMMIT (group commit; from its /metrics).
 
     python benchmarks/throughput.py [--seconds 4] [--cores 1,2] [--clients 1,16,64]
         [--paths web,telegram] [--modes NORMAL,FULL] [--tree PATH] [--match-workers 1]
@@ -31,6 +32,7 @@ import asyncio
 import itertools
 import json
 import os
+import re
 import socket
 import sqlite3
 import statistics
@@ -120,6 +122,7 @@ class Result:
     p99_ms: float
     cpu_ms: float  # CPU of the server's processes per message
     errors: int
+    per_commit: float = float("nan")  # messages a store COMMIT (the bot's /metrics)
 
 
 @dataclass
@@ -205,6 +208,18 @@ def telegram_update(update_id: int, user: int, text: str) -> bytes:
     }, ensure_ascii=False).encode()
 
 
+COMMITS = re.compile(r'^brandbot_store_commits_total\{kind="all"\} ([0-9.e+]+)$', re.MULTILINE)
+
+
+async def commits(session: aiohttp.ClientSession, server: Server) -> float:
+    """The bot's COMMITs so far (nan for a server or a tree without the metric)."""
+    if server.store is None:
+        return float("nan")
+    async with session.get(server.url + "/metrics") as response:
+        found = COMMITS.search(await response.text())
+    return float(found.group(1)) if found else float("nan")
+
+
 def unhandled(store: Path) -> int:
     """Deliveries recorded but not handled yet (read through a connection of our own)."""
     with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=5) as db:
@@ -252,6 +267,7 @@ async def drive(
             visitors = [{SECRET_HEADER: SECRET, "Content-Type": "application/json"}] * clients
         else:
             visitors = [await sign_in(session) for _ in range(clients)]
+        commits_before = await commits(session, server)
         cpu_before = cpu_seconds(server.process.pid)
         started = time.perf_counter()
         deadline = started + seconds
@@ -263,6 +279,7 @@ async def drive(
                 await asyncio.sleep(0.02)
         elapsed = time.perf_counter() - started
         cpu = cpu_seconds(server.process.pid) - cpu_before
+        committed = await commits(session, server) - commits_before
     latencies.sort()
     count = len(latencies)
     return Result(
@@ -272,6 +289,7 @@ async def drive(
         p99_ms=latencies[max(int(count * 0.99) - 1, 0)] * 1000,
         cpu_ms=cpu / count * 1000,
         errors=errors,
+        per_commit=count / committed if committed else float("nan"),
     )
 
 
@@ -375,13 +393,13 @@ def table(cores: int, results: dict[tuple[str, str, int], Result], args: argpars
     """Print one core count's table."""
     print(f"\n{cores} core(s), {args.seconds:.0f} s a cell")
     print(f"{'server':<22}{'path':<20}{'clients':>8}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
-          f"{'CPU ms/msg':>12}{'vs echo':>9}{'errors':>8}")
+          f"{'CPU ms/msg':>12}{'vs echo':>9}{'errors':>8}{'msg/commit':>12}")
     for (name, path, clients), result in results.items():
         echo = results.get(("echo", path, clients))
         ratio = result.per_second / echo.per_second if echo else float("nan")
         print(f"{name:<22}{path:<20}{clients:>8}{result.per_second:>9.0f}"
               f"{result.p50_ms:>9.1f}{result.p99_ms:>9.1f}{result.cpu_ms:>12.2f}"
-              f"{ratio:>9.2f}{result.errors:>8}")
+              f"{ratio:>9.2f}{result.errors:>8}{result.per_commit:>12.1f}")
 
 
 def numbers(text: str) -> list[int]:

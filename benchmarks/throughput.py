@@ -168,9 +168,9 @@ def cpu_seconds(pid: int) -> float:
     total, todo = 0.0, [pid]
     while todo:
         current = todo.pop()
-        fields = stats.get(current)
-        if fields is not None:
-            total += (int(fields[11]) + int(fields[12])) / tick
+        found = stats.get(current)
+        if found is not None:
+            total += (int(found[11]) + int(found[12])) / tick
         todo += children.get(current, [])
     return total
 

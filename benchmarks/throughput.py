@@ -55,6 +55,18 @@ from tests.fakes.telegram_api import SECRET, TOKEN, FakeTelegramApi  # noqa: E40
 from tests.helpers.server import environment, write_config  # noqa: E402
 
 TELEGRAM_PATH = "/webhooks/telegram"
+# The tail of both baseline servers: a session endpoint as the widget's, the routes, the run.
+SERVING = """
+async def session(request):
+    return web.json_response({"user_id": "baseline", "token": "baseline"})
+
+app = web.Application()
+app.router.add_post("/api/chat", chat)
+app.router.add_post("/webhooks/telegram", webhook)
+app.router.add_post("/api/chat/session", session)
+app.router.add_get("/healthz", lambda request: web.json_response({"status": "ok"}))
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+"""
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # The same two endpoints as the bot, answered without any work: the HTTP stack's ceiling.
 ECHO_SERVER = """
@@ -68,17 +80,7 @@ async def chat(request):
 async def webhook(request):
     await request.read()
     return web.Response(text="ok")
-
-async def session(request):
-    return web.json_response({"user_id": "echo", "token": "echo"})
-
-app = web.Application()
-app.router.add_post("/api/chat", chat)
-app.router.add_post("/webhooks/telegram", webhook)
-app.router.add_post("/api/chat/session", session)
-app.router.add_get("/healthz", lambda request: web.json_response({"status": "ok"}))
-web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
-"""
+""" + SERVING
 # One INSERT and its commit per request, then the answer: what durably recording each
 # message on its own costs, at the synchronous level given.
 INSERT_SERVER = """
@@ -99,17 +101,7 @@ async def webhook(request):
     body = await request.read()
     db.execute("INSERT INTO messages (body) VALUES (?)", [body.decode()])
     return web.Response(text="ok")
-
-async def session(request):
-    return web.json_response({"user_id": "insert", "token": "insert"})
-
-app = web.Application()
-app.router.add_post("/api/chat", chat)
-app.router.add_post("/webhooks/telegram", webhook)
-app.router.add_post("/api/chat/session", session)
-app.router.add_get("/healthz", lambda request: web.json_response({"status": "ok"}))
-web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
-"""
+""" + SERVING
 
 
 @dataclass

@@ -10,7 +10,7 @@
    entries in the in-memory rate limiters. Bounded means the numbers level off once the
    retention periods (14 days for deliveries and sends) have passed.
 
-    python benchmarks/soak.py [--long 18000] [--seconds 5] [--days 30] [--per-day 600]
+    python benchmarks/soak.py month [--long 18000] [--seconds 5] [--days 30] [--per-day 600]
 """
 
 from __future__ import annotations

@@ -14,7 +14,8 @@ The replies to Telegram go to a fake Bot API on loopback (sent at Telegram's own
 rest wait in the outbox).
 
 Printed per cell: messages a second, p50 and p99 of the answer's latency, CPU milliseconds a
-message in the server's processes, and the ratio to the echo server of the same cell.
+message in the server's processes, the ratio to the echo server of the same cell, and for the
+bot how many messages shared a store COMMIT (group commit; from its /metrics).
 
     python benchmarks/throughput.py [--seconds 4] [--cores 1,2] [--clients 1,16,64]
         [--paths web,telegram] [--modes NORMAL,FULL] [--tree PATH] [--match-workers 1]
@@ -31,6 +32,7 @@ import asyncio
 import itertools
 import json
 import os
+import re
 import socket
 import sqlite3
 import statistics
@@ -53,6 +55,18 @@ from tests.fakes.telegram_api import SECRET, TOKEN, FakeTelegramApi  # noqa: E40
 from tests.helpers.server import environment, write_config  # noqa: E402
 
 TELEGRAM_PATH = "/webhooks/telegram"
+# The tail of both baseline servers: a session endpoint as the widget's, the routes, the run.
+SERVING = """
+async def session(request):
+    return web.json_response({"user_id": "baseline", "token": "baseline"})
+
+app = web.Application()
+app.router.add_post("/api/chat", chat)
+app.router.add_post("/webhooks/telegram", webhook)
+app.router.add_post("/api/chat/session", session)
+app.router.add_get("/healthz", lambda request: web.json_response({"status": "ok"}))
+web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+"""
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # The same two endpoints as the bot, answered without any work: the HTTP stack's ceiling.
 ECHO_SERVER = """
@@ -66,17 +80,7 @@ async def chat(request):
 async def webhook(request):
     await request.read()
     return web.Response(text="ok")
-
-async def session(request):
-    return web.json_response({"user_id": "echo", "token": "echo"})
-
-app = web.Application()
-app.router.add_post("/api/chat", chat)
-app.router.add_post("/webhooks/telegram", webhook)
-app.router.add_post("/api/chat/session", session)
-app.router.add_get("/healthz", lambda request: web.json_response({"status": "ok"}))
-web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
-"""
+""" + SERVING
 # One INSERT and its commit per request, then the answer: what durably recording each
 # message on its own costs, at the synchronous level given.
 INSERT_SERVER = """
@@ -97,17 +101,7 @@ async def webhook(request):
     body = await request.read()
     db.execute("INSERT INTO messages (body) VALUES (?)", [body.decode()])
     return web.Response(text="ok")
-
-async def session(request):
-    return web.json_response({"user_id": "insert", "token": "insert"})
-
-app = web.Application()
-app.router.add_post("/api/chat", chat)
-app.router.add_post("/webhooks/telegram", webhook)
-app.router.add_post("/api/chat/session", session)
-app.router.add_get("/healthz", lambda request: web.json_response({"status": "ok"}))
-web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
-"""
+""" + SERVING
 
 
 @dataclass
@@ -120,6 +114,7 @@ class Result:
     p99_ms: float
     cpu_ms: float  # CPU of the server's processes per message
     errors: int
+    per_commit: float = float("nan")  # messages a store COMMIT (the bot's /metrics)
 
 
 @dataclass
@@ -165,9 +160,9 @@ def cpu_seconds(pid: int) -> float:
     total, todo = 0.0, [pid]
     while todo:
         current = todo.pop()
-        fields = stats.get(current)
-        if fields is not None:
-            total += (int(fields[11]) + int(fields[12])) / tick
+        found = stats.get(current)
+        if found is not None:
+            total += (int(found[11]) + int(found[12])) / tick
         todo += children.get(current, [])
     return total
 
@@ -203,6 +198,18 @@ def telegram_update(update_id: int, user: int, text: str) -> bytes:
             "date": int(time.time()), "text": text,
         },
     }, ensure_ascii=False).encode()
+
+
+COMMITS = re.compile(r'^brandbot_store_commits_total\{kind="all"\} ([0-9.e+]+)$', re.MULTILINE)
+
+
+async def commits(session: aiohttp.ClientSession, server: Server) -> float:
+    """The bot's COMMITs so far (nan for a server or a tree without the metric)."""
+    if server.store is None:
+        return float("nan")
+    async with session.get(server.url + "/metrics") as response:
+        found = COMMITS.search(await response.text())
+    return float(found.group(1)) if found else float("nan")
 
 
 def unhandled(store: Path) -> int:
@@ -252,6 +259,7 @@ async def drive(
             visitors = [{SECRET_HEADER: SECRET, "Content-Type": "application/json"}] * clients
         else:
             visitors = [await sign_in(session) for _ in range(clients)]
+        commits_before = await commits(session, server)
         cpu_before = cpu_seconds(server.process.pid)
         started = time.perf_counter()
         deadline = started + seconds
@@ -263,6 +271,7 @@ async def drive(
                 await asyncio.sleep(0.02)
         elapsed = time.perf_counter() - started
         cpu = cpu_seconds(server.process.pid) - cpu_before
+        committed = await commits(session, server) - commits_before
     latencies.sort()
     count = len(latencies)
     return Result(
@@ -272,6 +281,7 @@ async def drive(
         p99_ms=latencies[max(int(count * 0.99) - 1, 0)] * 1000,
         cpu_ms=cpu / count * 1000,
         errors=errors,
+        per_commit=count / committed if committed else float("nan"),
     )
 
 
@@ -375,13 +385,13 @@ def table(cores: int, results: dict[tuple[str, str, int], Result], args: argpars
     """Print one core count's table."""
     print(f"\n{cores} core(s), {args.seconds:.0f} s a cell")
     print(f"{'server':<22}{'path':<20}{'clients':>8}{'msg/s':>9}{'p50 ms':>9}{'p99 ms':>9}"
-          f"{'CPU ms/msg':>12}{'vs echo':>9}{'errors':>8}")
+          f"{'CPU ms/msg':>12}{'vs echo':>9}{'errors':>8}{'msg/commit':>12}")
     for (name, path, clients), result in results.items():
         echo = results.get(("echo", path, clients))
         ratio = result.per_second / echo.per_second if echo else float("nan")
         print(f"{name:<22}{path:<20}{clients:>8}{result.per_second:>9.0f}"
               f"{result.p50_ms:>9.1f}{result.p99_ms:>9.1f}{result.cpu_ms:>12.2f}"
-              f"{ratio:>9.2f}{result.errors:>8}")
+              f"{ratio:>9.2f}{result.errors:>8}{result.per_commit:>12.1f}")
 
 
 def numbers(text: str) -> list[int]:

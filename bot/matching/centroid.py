@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from itertools import repeat
+from operator import mul
 
 from bot.matching.subwords import with_subwords
 from bot.matching.tokens import is_chinese
@@ -79,8 +81,8 @@ class CentroidIndex:
         for shares, group_norm in zip(groups, norms, strict=True):
             # Summed in the query's own term order, so equal indexes give equal scores whatever
             # order their FAQs were added in.
-            get = shares.get
-            dot = sum(square * get(term, 0.0) for term, square in squares.items())
+            # map in C rather than a generator: this is the matcher's innermost loop.
+            dot = sum(map(mul, squares.values(), map(shares.get, squares, repeat(0.0))))
             best = max(best, dot / (norm * group_norm))
         return best
 

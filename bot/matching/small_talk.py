@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from bot.core.language import to_simplified
@@ -220,18 +221,22 @@ class SmallTalkRecognizer:
                 len(unit) >= TYPO_LENGTH and unit.isascii() and unit.isalpha()
                 and unit not in self._words
             ):
-                unit = min(
-                    (w for w in self._words if abs(len(w) - len(unit)) <= 1
-                     and OSA.distance(w, unit, score_cutoff=1) <= 1),
-                    key=lambda w: (OSA.distance(w, unit), w),
-                    default=unit,
+                # One C loop over the words (rapidfuzz's extract) instead of one call a word.
+                near = process.extract(
+                    unit, self._words, scorer=OSA.distance, score_cutoff=1, limit=None
                 )
+                unit = min(((distance, word) for word, distance, _ in near),
+                           default=(0, unit))[1]
             fixed.append(unit)
         return tuple(fixed)
 
     def _find_anywhere(self, found: tuple[str, ...]) -> str | None:
         """A distress or complaint phrasing inside the message (not excused by a negative)."""
+        present = set(found)
         for key, entry in self._anywhere:
+            # Most keys start with a unit the message does not hold: skip the scan for those.
+            if key and key[0] not in present:
+                continue
             if _contains(found, key) and not any(
                 _contains(found, negative) for negative in self._negatives[entry]
             ):
@@ -287,4 +292,12 @@ class SmallTalkRecognizer:
 
 def _contains(found: Sequence[str], key: Sequence[str]) -> bool:
     size = len(key)
-    return any(tuple(found[i:i + size]) == tuple(key) for i in range(len(found) - size + 1))
+    if not size:
+        return True
+    wanted = tuple(key)
+    first = wanted[0]
+    # Slices are compared only where the first unit matches: most positions fail there.
+    return any(
+        found[i] == first and tuple(found[i:i + size]) == wanted
+        for i in range(len(found) - size + 1)
+    )

@@ -75,13 +75,22 @@ class StoreCollector(Collector):
         )
         failures.add_metric(["busy"], connection.busy)
         failures.add_metric(["error"], connection.errors)
+        db = self.store.db
+        # Group commit: messages handled divided by these is how many share a commit.
+        commits = CounterMetricFamily(
+            "brandbot_store_commits", "Real COMMITs of the store, and those of write groups",
+            labels=["kind"],
+        )
+        commits.add_metric(["all"], db.commits)
+        commits.add_metric(["group"], db.groups)
+        commits.add_metric(["lost_group"], db.lost_groups)
         try:
             families = list(self._read())
         except Exception:  # a scrape must answer even when the store does not
             up.add_metric([], 0)
-            return [up, failures]
+            return [up, failures, commits]
         up.add_metric([], 1)
-        return [up, failures, *families]
+        return [up, failures, commits, *families]
 
     def _read(self) -> Iterator[Metric]:
         operations = self.store.operations

@@ -125,6 +125,22 @@ async def test_store_failures_are_counted_busy_apart(client: TestClient[Any, Any
     assert value(samples, "brandbot_store_statement_failures_total", kind="error") == 1
 
 
+async def test_group_commits_are_counted(client: TestClient[Any, Any]) -> None:
+    bot = client.app[BOT_KEY]
+    before = await scrape(client)
+    await asyncio.gather(*(post(client, text_update(n, "多久发货", 950 + n)) for n in range(16)))
+    await bot.ingress.drain()
+    samples = await scrape(client)
+    groups = (value(samples, "brandbot_store_commits_total", kind="group")
+              - value(before, "brandbot_store_commits_total", kind="group"))
+    everything = (value(samples, "brandbot_store_commits_total", kind="all")
+                  - value(before, "brandbot_store_commits_total", kind="all"))
+    # Sixteen messages recorded and handled at once share commits: at most one each (each
+    # message alone commits about twice: its record, its handling and replies).
+    assert 1 <= groups <= everything <= 16
+    assert value(samples, "brandbot_store_commits_total", kind="lost_group") == 0
+
+
 async def test_a_metrics_token_is_asked_for_when_set(
     make_config: Callable[..., Config], aiohttp_client: Callable[..., Any]
 ) -> None:

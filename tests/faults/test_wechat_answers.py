@@ -153,22 +153,31 @@ async def test_a_retry_of_a_slow_answer_does_not_send_it_twice(
     assert delivered({"retry": retry}, wechat_api, "slow") == 1
 
 
-async def test_a_push_left_by_a_crashed_process_is_answered_in_the_retry(
-    make_config: Callable[..., Config], start: Callable[..., Awaitable[Client]],
-    wechat_api: FakeWeChatApi,
-) -> None:
+def crashed_with_push(
+    make_config: Callable[..., Config], wechat_api: FakeWeChatApi, text: str, msg_id: str
+) -> tuple[FixedClock, dict[str, str], bytes]:
+    """A process that recorded a push and was killed before answering it; 20 s later its
+    lease has lapsed. The clock, and the push's query and body as WeChat would retry them."""
     clock = FixedClock(datetime.now(UTC))
     config = make_config(
         platforms={"wechat": platform_table("plain", wechat_api.url)}, env=ENV,
     )
-    query, body = push(text_push("lost", "74000"), "plain")
+    query, body = push(text_push(text, msg_id), "plain")
     dead = build_bot(config, clock=clock)
     [message] = dead.webhooks["wechat"].parse(
         InboundRequest("POST", "/webhooks/wechat", query, {}, body)
     )
-    assert dead.pipeline.record(message)  # recorded; then the process was killed
+    assert dead.pipeline.record(message)
     dead.store.close()
-    clock.advance(seconds=20)  # its lease has lapsed by the time WeChat retries
+    clock.advance(seconds=20)
+    return clock, query, body
+
+
+async def test_a_push_left_by_a_crashed_process_is_answered_in_the_retry(
+    make_config: Callable[..., Config], start: Callable[..., Awaitable[Client]],
+    wechat_api: FakeWeChatApi,
+) -> None:
+    clock, query, body = crashed_with_push(make_config, wechat_api, "lost", "74000")
     client = await start({}, 1.0, clock)
     retry = await (await client.post("/webhooks/wechat", params=query, data=body)).text()
     await settled(client)
@@ -179,18 +188,7 @@ async def test_a_push_left_by_a_crashed_process_without_a_retry_goes_through_the
     make_config: Callable[..., Config], start: Callable[..., Awaitable[Client]],
     wechat_api: FakeWeChatApi,
 ) -> None:
-    clock = FixedClock(datetime.now(UTC))
-    config = make_config(
-        platforms={"wechat": platform_table("plain", wechat_api.url)}, env=ENV,
-    )
-    query, body = push(text_push("orphan", "75000"), "plain")
-    dead = build_bot(config, clock=clock)
-    [message] = dead.webhooks["wechat"].parse(
-        InboundRequest("POST", "/webhooks/wechat", query, {}, body)
-    )
-    assert dead.pipeline.record(message)
-    dead.store.close()
-    clock.advance(seconds=20)
+    clock, _, _ = crashed_with_push(make_config, wechat_api, "orphan", "75000")
     client = await start({}, 1.0, clock)  # starting resumes it
     bot = await settled(client)
     await wechat_api.wait_for_delivered(1)

@@ -9,9 +9,17 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
+import psycopg
+
 from bot.cli import backup, customer, kb, orders, outbox, serve, staff, webhook, wechat
 from bot.cli.logs import LOGS
-from bot.core.errors import CommandError, ConfigError, KnowledgeBaseError, StoreFileError
+from bot.core.errors import (
+    CommandError,
+    ConfigError,
+    KnowledgeBaseError,
+    StoreFileError,
+    StoreUnavailable,
+)
 from bot.core.version import VERSION
 
 
@@ -60,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"brandbot: {describe(error)}", file=sys.stderr)
         return 1
-    except sqlite3.Error as error:
+    except (sqlite3.Error, psycopg.Error, StoreUnavailable) as error:
         print(f"brandbot: the store cannot be used: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -53,6 +54,14 @@ class UpdateSink(Protocol):
 
     def dead_letter(self, platform: str, reason: str, body: bytes) -> None:
         """Keep an authentic update that could not be parsed."""
+        ...
+
+
+class JobLocks(Protocol):
+    """Which instance runs a background job now, when several share one store."""
+
+    def hold(self, name: str) -> AbstractContextManager[bool]:
+        """Whether this instance may run the job `name` now; held until the block ends."""
         ...
 
 

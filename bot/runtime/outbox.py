@@ -34,6 +34,7 @@ from bot.store.outbox import OutboxRow
 log = logging.getLogger(__name__)
 
 BATCH = 50
+OUTBOX_CHANNEL = "brandbot_outbox"  # instances sharing a PostgreSQL store wake each other
 SHUTDOWN_GRACE = 2.0  # seconds a clean stop waits for sends already on the wire
 PRUNE_SECONDS = 60.0
 
@@ -69,8 +70,14 @@ class Outbox(Service):
     ) -> int | None:
         """Store a request to send and wake the sender; None if it was already queued."""
         row_id = self.store.outbox.enqueue(request, self.clock.now(), dedupe_key=dedupe_key)
-        self.wake()
+        self.announce()
         return row_id
+
+    def announce(self) -> None:
+        """New rows are stored: wake this sender, and the other instances' on a shared store
+        (one of them may be free while this one is at its limit)."""
+        self.wake()
+        self.store.db.notify(OUTBOX_CHANNEL)
 
     def wake(self) -> None:
         """Tell the sender there is new work (or a chat's row was just sent)."""

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from bot.config.privacy import PrivacySettings
 from bot.core.clock import FixedClock
 from bot.runtime.retention import ConversationRetention
-from bot.store import open_store
+from bot.store import Store
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
 
-async def test_old_lines_are_deleted_in_batches_and_recent_ones_kept(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "brandbot.db")
+async def test_old_lines_are_deleted_in_batches_and_recent_ones_kept(
+    new_store: Callable[..., Store]
+) -> None:
+    store = new_store("brandbot.db")
     try:
         for days in (400, 380, 366, 364, 30, 0):
             for _ in range(3):

@@ -30,6 +30,7 @@ from bot.store.migrations import (
     m0041_canned_replies,
     m0050_outbox_request_ids,
     m0060_wechat_answers_waiting,
+    m0090_arrival_order,
 )
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ MIGRATIONS: list[Migration] = [
         m0041_canned_replies,
         m0050_outbox_request_ids,
         m0060_wechat_answers_waiting,
+        m0090_arrival_order,
     )
 ]
 

@@ -32,6 +32,7 @@ lint: test-venv
 
 test: test-venv
 	bash scripts/ensure-browser
+	bash scripts/ensure-postgres
 	$(BIN)/ruff check bot handlers tests benchmarks
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider

@@ -7,6 +7,7 @@ listening connection was down costs a poll interval, never a message.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from bot.core.service import Service
@@ -29,6 +30,7 @@ class InstanceNotices(Service):
         self.outbox = outbox
         self.events = events
         self.received = 0
+        self.listening = asyncio.Event()  # set while this instance hears the others
 
     @property
     def active(self) -> bool:
@@ -42,11 +44,16 @@ class InstanceNotices(Service):
     async def round(self) -> float | None:
         """Listen until the connection ends; then reconnect after a moment."""
         channels = (OUTBOX_CHANNEL, CONVERSATION_CHANNEL)
-        async for channel, payload in self.store.db.notifications(channels):
-            self.received += 1
-            if channel == OUTBOX_CHANNEL:
-                self.outbox.wake()
-            elif channel == CONVERSATION_CHANNEL:
-                self.events.deliver(payload)
+        try:
+            async for channel, payload in self.store.db.notifications(
+                channels, self.listening.set
+            ):
+                self.received += 1
+                if channel == OUTBOX_CHANNEL:
+                    self.outbox.wake()
+                elif channel == CONVERSATION_CHANNEL:
+                    self.events.deliver(payload)
+        finally:
+            self.listening.clear()
         log.warning("the store's notice connection ended: listening again")
         return RECONNECT_SECONDS

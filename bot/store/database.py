@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -188,7 +188,9 @@ class Database:
         on one file runs its jobs, as before; the jobs are safe to run twice)."""
         yield True
 
-    async def notifications(self, channels: tuple[str, ...]) -> AsyncIterator[tuple[str, str]]:
+    async def notifications(
+        self, channels: tuple[str, ...], listening: Callable[[], None] | None = None
+    ) -> AsyncIterator[tuple[str, str]]:
         """Other instances' notifications: none come to a SQLite file."""
         for _ in ():
             yield "", ""

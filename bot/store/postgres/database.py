@@ -470,13 +470,18 @@ class PostgresDatabase(Database):
 
         return greenback.await_(run())
 
-    async def notifications(self, channels: tuple[str, ...]) -> AsyncIterator[tuple[str, str]]:
+    async def notifications(
+        self, channels: tuple[str, ...], listening: Callable[[], None] | None = None
+    ) -> AsyncIterator[tuple[str, str]]:
         """(channel, payload) of every notification on `channels`, for as long as the
-        connection lives (the caller reconnects when it ends)."""
+        connection lives (the caller reconnects when it ends); `listening` is called once
+        every LISTEN is in place (a notice sent after it is heard)."""
         connection = await self._connect_async()
         try:
             for channel in channels:
                 await connection.execute(f'LISTEN "{channel}"')
+            if listening is not None:
+                listening()
             async for notice in connection.notifies():
                 yield notice.channel, notice.payload
         finally:

@@ -46,7 +46,7 @@ from bot.runtime.outbox import Outbox
 from bot.runtime.outgoing import Outgoing
 from bot.runtime.pipeline import Pipeline
 from bot.runtime.readiness import Readiness
-from bot.runtime.retention import ConversationRetention
+from bot.runtime.retention import Retention
 from bot.runtime.router import Router, menu_of
 from bot.staff.timer import HandoffTimer
 from bot.store import Store, open_configured
@@ -255,7 +255,7 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
         orders,
         HandoffTimer(pipeline),
         ExpiryReminders(store, outgoing, texts, config, clock),
-        ConversationRetention(store, config.privacy, clock),
+        Retention(store, config.privacy, clock),
     ]
     if invite_qr is not None:
         alone.append(invite_qr)
@@ -265,7 +265,7 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
         *alone,
         # Deliveries left unhandled by a process that stopped mid-way are picked up again
         # (every instance: each renews the leases of its own slow handlers here).
-        Periodic("resume", RESUME_SECONDS, pipeline.resume),
+        Periodic("resume", RESUME_SECONDS, pipeline.resume, next_in=pipeline.next_resume_in),
         notices,
     ]
     telegram = config.platforms.get("telegram")

@@ -36,6 +36,9 @@ class KnowledgeBaseSettings:
     # How long "yes", "no", "ok" or "2" still answer the bot's last question or buttons; after
     # that they are small talk again.
     context_minutes: float = 30.0
+    # Processes that read questions beside the event loop (lexical matching only): 1 puts
+    # matching on a second core; 0 matches on the event loop.
+    match_workers: int = 0
 
 
 def read_knowledge_base(table: TableReader) -> KnowledgeBaseSettings:
@@ -58,6 +61,9 @@ def read_knowledge_base(table: TableReader) -> KnowledgeBaseSettings:
         feedback_buttons=table.boolean("feedback_buttons", defaults.feedback_buttons),
         semantic=semantic,
         context_minutes=table.number("context_minutes", defaults.context_minutes, minimum=0),
+        match_workers=table.integer(
+            "match_workers", defaults.match_workers, minimum=0, maximum=1
+        ),
     )
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from bot.config.reader import TableReader
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
+SYNCHRONOUS = ("NORMAL", "FULL")
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,12 @@ class StoreSettings:
     path: str = "data/brandbot.db"
     # How long a statement waits for another writer's lock before the request gets 503.
     busy_timeout_ms: int = 100
+    # NORMAL: a commit survives the process being killed; FULL: also a power cut (an fsync
+    # per commit, which group commit shares among the messages handled at once). SQLite only.
+    synchronous: str = "NORMAL"
+    # Concurrent messages' writes committed together (bot/store/database.py). SQLite only:
+    # on PostgreSQL each block commits on its own connection (docs/postgresql.md).
+    group_commit: bool = True
     url: str = ""  # postgresql://user@host:port/database; empty: the SQLite file at `path`
     password: str = ""  # read from the variable `password_env` names
     # PostgreSQL: connections this process keeps for the event loop (each instance has its own).
@@ -54,6 +61,8 @@ def read_store(table: TableReader) -> StoreSettings:
     return StoreSettings(
         path=table.string("path", defaults.path),
         busy_timeout_ms=table.integer("busy_timeout_ms", defaults.busy_timeout_ms, minimum=1),
+        synchronous=table.string("synchronous", defaults.synchronous, choices=SYNCHRONOUS),
+        group_commit=table.boolean("group_commit", defaults.group_commit),
         url=url,
         password=password,
         pool_size=table.integer("pool_size", defaults.pool_size, minimum=1, maximum=100),

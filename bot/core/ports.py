@@ -56,6 +56,10 @@ class UpdateSink(Protocol):
         """Keep an authentic update that could not be parsed."""
         ...
 
+    async def committed(self) -> None:
+        """Return once what was taken is durable (raises StoreBusy if it was lost)."""
+        ...
+
 
 class JobLocks(Protocol):
     """Which instance runs a background job now, when several share one store."""

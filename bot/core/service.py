@@ -105,19 +105,36 @@ class Service:
 
 
 class Periodic(Service):
-    """A Service whose round is a plain coroutine function."""
+    """A Service whose round is a plain coroutine function.
+
+    `next_in`, if given, says after each round how soon the next one is wanted (None:
+    `every`), for a job whose work becomes due at a known moment.
+    """
 
     def __init__(
         self, name: str, every: float, job: Callable[[], Awaitable[object]], *,
         first_round_after: float | None = None,
+        next_in: Callable[[], float | None] | None = None,
     ) -> None:
         super().__init__(
             name, every,
             first_round_after=every if first_round_after is None else first_round_after,
         )
         self.job = job
+        self.next_in = next_in
+
+    async def start(self) -> None:
+        """Start; the first round comes when `next_in` wants it, if that is sooner."""
+        wanted = self._wanted()
+        if wanted is not None:
+            self.first_round_after = min(self.first_round_after, wanted)
+        await super().start()
 
     async def round(self) -> float | None:
         """Run the job once."""
         await self.job()
-        return None
+        return self._wanted()
+
+    def _wanted(self) -> float | None:
+        wanted = None if self.next_in is None else self.next_in()
+        return None if wanted is None else min(max(wanted, MIN_WAIT), self.every)

@@ -10,12 +10,14 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
 
 from bot.config.knowledge_base import KnowledgeBaseSettings
 from bot.core.clock import Clock
 from bot.core.faq import Candidate, Faq, Reading
 from bot.core.language import to_simplified
 from bot.core.normalize import normalize
+from bot.kb.worker import MatchWorker, Request
 from bot.matching import FaqDocument, Matcher
 from bot.matching.semantic import SemanticMatcher
 from bot.matching.small_talk import SmallTalkEntry, SmallTalkRecognizer, units
@@ -108,7 +110,7 @@ class FaqIndex:
 
     def __init__(
         self,
-        kb: KnowledgeBaseStore,
+        kb: KnowledgeBaseStore | None,
         settings: KnowledgeBaseSettings | None = None,
         *,
         semantic: bool = False,
@@ -143,6 +145,11 @@ class FaqIndex:
         self._last: tuple[tuple[int, str, int], list[Candidate]] | None = None
         self._last_reading: tuple[tuple[int, str], Reading] | None = None
         self._prepared: OrderedDict[str, Reading] = OrderedDict()
+        # Lexical matching on a second core (`match_workers = 1`): the worker's own index.
+        self._process: MatchWorker | None = None
+        self._process_version = -1  # the version the worker holds
+        if self._worker is None and self.settings.match_workers and kb is not None:
+            self._process = MatchWorker(serve, self.settings)
 
     @property
     def semantic(self) -> bool:
@@ -155,6 +162,8 @@ class FaqIndex:
         With semantic matching, new and edited phrasings are embedded here: on the event loop,
         use `prepare` instead.
         """
+        if self.kb is None:
+            return  # a worker's index: its FAQs are loaded by `load`
         version = self.kb.version()
         if version == self._version:
             return
@@ -165,11 +174,15 @@ class FaqIndex:
         self._keep_vectors()
 
     async def prepare(self, text: str = "") -> None:
-        """Refresh and read `text` off the event loop (semantic only; lexical is fast enough).
+        """Refresh and read `text` off the event loop: in the embedding thread (semantic) or
+        in the matching process (`match_workers`); on the loop itself, nothing is done here.
 
-        The routes' `read(text)` then returns what was found here without embedding anything.
+        The routes' `read(text)` then returns what was found here without matching again.
         """
-        if self._worker is None:
+        if self._process is not None:
+            await self._prepare_in_process(text)
+            return
+        if self._worker is None or self.kb is None:
             return
         version = self.kb.version()
         faqs = None
@@ -181,6 +194,37 @@ class FaqIndex:
         await loop.run_in_executor(self._worker, self._prepare, version, faqs, text)
         if faqs is not None:
             self._keep_vectors()
+
+    async def _prepare_in_process(self, text: str) -> None:
+        """Have the matching process read `text`; the routes then find its reading here."""
+        assert self._process is not None
+        if not self._process.alive:
+            return
+        self.refresh()  # the index here and the worker's hold the same version
+        version = self._version
+        faqs = None
+        if version != self._process_version:
+            faqs = list(self.faqs.values())
+            self._process_version = version
+        reading = await self._process.read(version, faqs, text)
+        if reading is not None and version == self._version:
+            self._keep_prepared(text, reading)
+
+    def _keep_prepared(self, text: str, reading: Reading) -> None:
+        self._prepared[text] = reading
+        self._prepared.move_to_end(text)
+        while len(self._prepared) > PREPARED_TEXTS:
+            self._prepared.popitem(last=False)
+
+    def load(self, version: int, faqs: list[Faq]) -> None:
+        """Hold exactly `faqs` as `version` (a worker's index, fed by its parent)."""
+        with self._lock:
+            self._apply(version, faqs)
+
+    def read_loaded(self, text: str) -> Reading:
+        """Read `text` with the FAQs loaded as they are (a worker's index)."""
+        with self._lock:
+            return self._read(text)
 
     def read(self, text: str) -> Reading:
         """What a message's text holds: small talk, the question, the FAQs and the outcome."""
@@ -217,9 +261,11 @@ class FaqIndex:
         return self.faqs.get(faq_id)
 
     def close(self) -> None:
-        """Stop the worker thread once its current job is done (semantic only)."""
+        """Stop the worker thread once its current job is done, or the matching process."""
         if self._worker is not None:
             self._worker.shutdown(wait=False, cancel_futures=True)
+        if self._process is not None:
+            self._process.close()
 
     def _load_vectors(self, faqs: list[Faq]) -> None:
         """Hand the encoder the stored vectors of texts it lacks, and note the texts the store
@@ -254,10 +300,7 @@ class FaqIndex:
                     self._sent_version = -1  # the next prepare hands the FAQs over again
                     raise
             if text.strip():
-                self._prepared[text] = self._read(text)
-                self._prepared.move_to_end(text)
-                while len(self._prepared) > PREPARED_TEXTS:
-                    self._prepared.popitem(last=False)
+                self._keep_prepared(text, self._read(text))
 
     def _apply(self, version: int, faqs: list[Faq]) -> None:
         """Make the matchers hold exactly `faqs`, touching only what changed (lock held)."""
@@ -357,3 +400,19 @@ class FaqIndex:
         excluded = self._negated.get(normalize(query), set())
         found = self.matcher.search(query, limit=limit + len(excluded))
         return [candidate for candidate in found if candidate.faq_id not in excluded][:limit]
+
+
+def serve(connection: Connection, settings: KnowledgeBaseSettings) -> None:
+    """The matching process's loop: load FAQs when sent, read each text, until told to stop."""
+    index = FaqIndex(None, settings)
+    while True:
+        try:
+            request: Request | None = connection.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        if request is None:
+            return
+        number, version, faqs, text = request
+        if faqs is not None:
+            index.load(version, list(faqs))
+        connection.send((number, index.read_loaded(text) if text.strip() else None))

@@ -107,6 +107,10 @@ class Ingress:
             if self.pipeline.record(message):
                 self.background(self.pipeline.handle(message))
 
+    async def committed(self) -> None:
+        """Return once every message taken so far is durable (group commit)."""
+        await self.store.committed()
+
     def dead_letter(self, platform: str, reason: str, body: bytes) -> None:
         """Keep an authentic update that could not be parsed."""
         self.store.dead_letters.add(platform, reason, {}, body, self.clock.now())

@@ -37,6 +37,9 @@ BATCH = 50
 OUTBOX_CHANNEL = "brandbot_outbox"  # instances sharing a PostgreSQL store wake each other
 SHUTDOWN_GRACE = 2.0  # seconds a clean stop waits for sends already on the wire
 PRUNE_SECONDS = 60.0
+# A platform whose due rows all wait behind earlier rows of their chats is not searched
+# again until something changes (a send ends, a row is queued or falls due), or this long.
+RECHECK_SECONDS = 5.0
 
 
 class Outbox(Service):
@@ -64,6 +67,11 @@ class Outbox(Service):
         self._busy: Counter[str] = Counter()  # sends on the wire, per platform
         self._pruned_at = time.monotonic()
         self.shutdown_grace = SHUTDOWN_GRACE
+        # Platforms whose last claim found fewer due rows than it could take, and when to
+        # look again anyway (another process may have queued rows): searching the queue of
+        # one chat with thousands of rows behind a row on the wire costs time for nothing.
+        self._drained: set[str] = set()
+        self._recheck_at = 0.0
 
     def enqueue(
         self, request: OutboundRequest, dedupe_key: str | None = None
@@ -81,6 +89,7 @@ class Outbox(Service):
 
     def wake(self) -> None:
         """Tell the sender there is new work (or a chat's row was just sent)."""
+        self._drained.clear()
         self._idle.clear()
         super().wake()
 
@@ -119,6 +128,8 @@ class Outbox(Service):
         due = self.store.outbox.next_due_at(now)
         if due is not None:
             delay = min(delay, (due - now).total_seconds())
+            # A row falling due may be the head its chat's queue waits for.
+            self._recheck_at = min(self._recheck_at, time.monotonic() + max(delay, 0.0))
         if token_wait is not None:
             delay = min(delay, token_wait)
         return delay
@@ -136,7 +147,12 @@ class Outbox(Service):
         lease = timedelta(seconds=self.settings.lease_seconds)
         started = 0
         token_wait: float | None = None
+        if time.monotonic() >= self._recheck_at:
+            self._drained.clear()
+            self._recheck_at = time.monotonic() + RECHECK_SECONDS
         for platform in self.transports:
+            if platform in self._drained:
+                continue
             room = self.settings.concurrency - self._busy[platform]
             tokens, wait = self.limiter.available(platform, time.monotonic())
             if tokens < 1:
@@ -148,6 +164,8 @@ class Outbox(Service):
             claimed = self.store.outbox.claim_due(
                 now, limit, lease, platform=platform, exclude=list(self._sending)
             )
+            if len(claimed) < limit:
+                self._drained.add(platform)
             for row in claimed:
                 self._start(row)
                 started += 1

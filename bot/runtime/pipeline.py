@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 # How long a handler owns a delivery: one that died is taken over after this.
 LEASE = timedelta(seconds=15)
+LEASE_SLACK = 0.05  # seconds past a lease's end before taking it over (clocks tick unevenly)
 # A platform's retry this soon after the first delivery is answered passively again.
 REPEAT_WINDOW = timedelta(minutes=5)
 # How long the parts of one album (a Telegram media group) are remembered as answered.
@@ -272,7 +273,7 @@ class Pipeline:
             customer_id=customer.id, platform=message.platform, chat_id=message.chat_id,
             direction="in", kind=message.kind.value, text=message.text, payload=message.payload,
             message_id=message.message_id, source_id=message.source_id or message.message_id,
-            now=now,
+            now=now, once=True,
         )
         if customer.blocked:
             return self._finish(message, customer, [], "blocked", ticket, language)
@@ -378,6 +379,16 @@ class Pipeline:
         if rendered.outbound or len(own) != len(replies):
             self.outgoing.wake()
         return Handled(given, answer=rendered.answer if passive else None, route=route)
+
+    def next_resume_in(self) -> float | None:
+        """Seconds until a delivery's lease lapses (its handler may have died), if any will.
+
+        After a crash, the messages the dead process had taken are answered as soon as their
+        leases run out rather than at the next fixed round.
+        """
+        now = self.clock.now()
+        lapses = self.store.deliveries.next_lease_end(now)
+        return None if lapses is None else (lapses - now).total_seconds() + LEASE_SLACK
 
     async def resume(self) -> int:
         """Handle deliveries recorded but never handled whose handler stopped mid-way, after

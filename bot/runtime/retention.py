@@ -1,11 +1,13 @@
-"""Conversation-log retention: lines older than `[privacy] conversation_days` are deleted,
-a small batch at a time so that handling never waits long for the store."""
+"""Retention: what is kept only for a while is deleted once past its `[privacy]` period
+(conversation lines, handled deliveries, finished sends, dead letters) and expired key-values
+at once, a small batch at a time so that handling never waits long for the store."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from bot.config.privacy import PrivacySettings
 from bot.core.clock import Clock
@@ -18,9 +20,11 @@ EVERY_SECONDS = 3600.0
 FIRST_ROUND_AFTER = 60.0  # not in the way of a start
 BATCH = 2000
 
+Deleter = Callable[[datetime, int], int]
 
-class ConversationRetention(Service):
-    """Deletes conversation lines past the retention period, once an hour."""
+
+class Retention(Service):
+    """Deletes what is past its retention period, once an hour."""
 
     def __init__(self, store: Store, settings: PrivacySettings, clock: Clock) -> None:
         super().__init__("retention", EVERY_SECONDS, first_round_after=FIRST_ROUND_AFTER)
@@ -28,22 +32,40 @@ class ConversationRetention(Service):
         self.settings = settings
         self.clock = clock
 
-    @property
-    def active(self) -> bool:
-        """Only with a retention period (0 keeps conversations forever)."""
-        return self.settings.conversation_days > 0
+    def rules(self) -> list[tuple[str, int, Deleter]]:
+        """(what, days kept, delete up to a batch older than a cutoff) for each kind of row."""
+        store, settings = self.store, self.settings
+        outbox = store.outbox
+
+        def finished(status: str) -> Deleter:
+            return lambda cutoff, batch: outbox.delete_finished_before(status, cutoff, batch)
+
+        return [
+            ("conversation lines", settings.conversation_days, store.conversations.delete_before),
+            ("handled deliveries", settings.delivery_days, store.deliveries.delete_handled_before),
+            ("sent outbox rows", settings.sent_days, finished("sent")),
+            ("undeliverable outbox rows", settings.sent_days, finished("undeliverable")),
+            ("failed outbox rows", settings.failed_days, finished("failed")),
+            ("dead letters", settings.dead_letter_days, store.dead_letters.delete_before),
+        ]
 
     async def round(self) -> float | None:
-        """Delete what is past the period, batch by batch, letting other work run between."""
-        cutoff = self.clock.now() - timedelta(days=self.settings.conversation_days)
+        """Delete what is past each period, batch by batch, letting other work run between."""
+        now = self.clock.now()
+        for what, days, delete in self.rules():
+            if days > 0:
+                await self._delete(what, now - timedelta(days=days), delete, f"{days} days")
+        await self._delete("expired key-values", now, self.store.kv.delete_expired, "expiry")
+        return None
+
+    async def _delete(self, what: str, cutoff: datetime, delete: Deleter, age: str) -> int:
         deleted = 0
         while True:
-            count = self.store.conversations.delete_before(cutoff, BATCH)
+            count = delete(cutoff, BATCH)
             deleted += count
             if count < BATCH:
                 break
             await asyncio.sleep(0)
         if deleted:
-            log.info("retention: deleted %d conversation lines older than %d days", deleted,
-                     self.settings.conversation_days)
-        return None
+            log.info("retention: deleted %d %s (older than %s)", deleted, what, age)
+        return deleted

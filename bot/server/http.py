@@ -103,8 +103,16 @@ async def never_5xx(request: web.Request, handler: Handler) -> web.StreamRespons
     Every input is meant to be answered on purpose (a 4xx saying what is wrong, or 503 when
     the store is busy); this catches what a parser or endpoint did not foresee.
     """
+    store = request.app[BOT_KEY].store
     try:
-        return await handler(request)
+        try:
+            response = await handler(request)
+        except web.HTTPException:
+            await store.committed()  # a redirect after a write acknowledges it too
+            raise
+        # Group commit: no answer leaves before what it acknowledges, or read, is durable.
+        await store.committed()
+        return response
     except web.HTTPException:
         raise
     except StoreBusy:

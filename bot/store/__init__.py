@@ -85,6 +85,10 @@ class Store:
         with self.db.transaction():
             yield
 
+    async def committed(self) -> None:
+        """Return once every write so far is durable (group commit: Database's docstring)."""
+        await self.db.committed()
+
     def is_reachable(self) -> bool:
         """Whether the database answers (for /healthz)."""
         try:
@@ -104,12 +108,14 @@ def is_store_url(location: str | Path) -> bool:
 
 def open_store(
     path: str | Path, *, synchronous: str = "NORMAL", busy_timeout_ms: int = 5000,
-    password: str = "", pool_size: int = 8, lock_timeout_ms: int = 5000,
+    group_commit: bool = False, password: str = "", pool_size: int = 8,
+    lock_timeout_ms: int = 5000,
 ) -> Store:
     """Open (or create) the store at `path` (or PostgreSQL URL) and bring its schema up to
     date.
 
-    The default busy timeout suits the command line; the server passes its short one.
+    The default busy timeout suits the command line; the server passes its short one and
+    groups the commits of concurrent messages (bot/store/database.py).
     """
     if is_store_url(path):
         postgres = PostgresDatabase(
@@ -122,16 +128,21 @@ def open_store(
     db = Database(path, synchronous=synchronous, busy_timeout_ms=busy_timeout_ms)
     store = Store(db)
     store.schema_version = ensure_schema(db)
+    db.group_commit = group_commit  # after the migrations, which run their own transactions
     return store
 
 
 def open_configured(
     settings: StoreSettings, resolve: Callable[[str], Path], *, busy_timeout_ms: int = 5000
 ) -> Store:
-    """The store `[store]` names: its PostgreSQL `url`, else the SQLite file at `path`."""
+    """The store `[store]` names: its PostgreSQL `url`, else the SQLite file at `path`
+    (with its durability and group commit settings)."""
     if settings.is_postgres:
         return open_store(
             settings.url, password=settings.password, pool_size=settings.pool_size,
             lock_timeout_ms=settings.lock_timeout_ms, busy_timeout_ms=busy_timeout_ms,
         )
-    return open_store(resolve(settings.path), busy_timeout_ms=busy_timeout_ms)
+    return open_store(
+        resolve(settings.path), busy_timeout_ms=busy_timeout_ms,
+        synchronous=settings.synchronous, group_commit=settings.group_commit,
+    )

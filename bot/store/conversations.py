@@ -36,16 +36,27 @@ class Conversations:
     def append(
         self, *, customer_id: str, platform: str, chat_id: str, direction: str, kind: str,
         text: str, now: datetime, payload: str | None = None, message_id: str | None = None,
-        source_id: str | None = None, route: str | None = None,
+        source_id: str | None = None, route: str | None = None, once: bool = False,
     ) -> int:
-        """Log one message; returns its log id."""
-        cursor = self.db.execute(
-            "INSERT INTO conversation_log (customer_id, platform, chat_id, direction, kind, text,"
-            " payload, message_id, source_id, route, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [customer_id, platform, chat_id, direction, kind, text, payload, message_id,
-             source_id, route, iso(now)],
-        )
+        """Log one message; returns its log id.
+
+        With `once`, nothing is written (and 0 returned) if the same platform message is
+        logged in this direction already: a delivery taken over after a crash was logged by
+        the process that died.
+        """
+        values = [customer_id, platform, chat_id, direction, kind, text, payload, message_id,
+                  source_id, route, iso(now)]
+        columns = ("INSERT INTO conversation_log (customer_id, platform, chat_id, direction,"
+                   " kind, text, payload, message_id, source_id, route, created_at)")
+        if once:
+            cursor = self.db.execute(
+                columns + " SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1"
+                " FROM conversation_log WHERE platform = ? AND source_id = ? AND message_id = ?"
+                " AND direction = ?)",
+                [*values, platform, source_id, message_id, direction],
+            )
+            return int(cursor.lastrowid or 0) if cursor.rowcount == 1 else 0
+        cursor = self.db.execute(columns + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
         return int(cursor.lastrowid or 0)
 
     def edit_inbound(self, platform: str, source_id: str, text: str) -> bool:

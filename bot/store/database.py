@@ -1,16 +1,37 @@
-"""The SQLite connection: WAL, a short busy timeout, transactions that nest.
+"""The SQLite connection: WAL, a short busy timeout, transactions that nest, group commit.
 
 The connection is used from the event loop's thread, so it must never wait long for a lock
 another writer holds: after `busy_timeout_ms` a statement raises StoreBusy (the server
 answers 503 with Retry-After), and for a short while after that every statement fails at
 once instead of waiting again, so that a lock held for seconds outside costs the loop
 almost nothing. The first statement after that while probes again.
+
+Group commit (`group_commit=True`, on an event loop): the first write of a loop iteration
+opens one real transaction (the group), every `transaction()` block inside it is a
+SAVEPOINT (all or nothing on its own, as before), and the group is committed once, by a
+callback at the next iteration, for every message handled meanwhile. So a commit (and with
+`synchronous = FULL` its fsync) is paid once per batch of concurrent messages instead of a
+few times per message. The price is a contract for callers:
+
+- a write is durable only once `await committed()` has returned: acknowledge nothing (an
+  HTTP answer, a polling offset) before it; it raises StoreBusy if the group could not be
+  committed, and then none of the group's writes were kept (the platform or client retries);
+- a block never awaits inside (already the rule: a savepoint spans no other task's work);
+- what this connection read may be another task's uncommitted write: an answer built from
+  it also waits for `committed()`, which waits for every write made so far, not only its own;
+- `on_rollback` callbacks run when a group is lost, so caches of written values are dropped.
+
+Without a running loop (the command line, start-up, migrations) transactions commit at once.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import sqlite3
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +46,16 @@ Params = Sequence[Any] | Mapping[str, Any]
 FIRST_PAUSE = 0.25  # seconds of failing fast after the store was found busy …
 LONGEST_PAUSE = 2.0  # … doubling, while it stays busy, up to this
 WAL_LIMIT_BYTES = 64 * 1024 * 1024  # the WAL file is truncated to this after checkpoints
+SYNCHRONOUS = ("OFF", "NORMAL", "FULL", "EXTRA")
+# Statements that open no group: reads (a reader must not take the lock) and the
+# transaction statements of a caller that runs its own (migrations).
+UNGROUPED = ("SELECT", "PRAGMA", "EXPLAIN", "VALUES", "BEGIN", "COMMIT", "END", "ROLLBACK",
+             "SAVEPOINT", "RELEASE")
+
+log = logging.getLogger(__name__)
+# Connections of this process with a group open: another connection to the same file
+# commits them first, or it would wait on a lock its own thread holds (tests, the CLI).
+_OPEN_GROUPS: weakref.WeakSet[Database] = weakref.WeakSet()
 
 
 def is_busy(error: sqlite3.OperationalError) -> bool:
@@ -43,8 +74,11 @@ class Database:
     backend = "sqlite"
 
     def __init__(
-        self, path: str | Path, *, synchronous: str = "NORMAL", busy_timeout_ms: int = 100
+        self, path: str | Path, *, synchronous: str = "NORMAL", busy_timeout_ms: int = 100,
+        group_commit: bool = False,
     ) -> None:
+        if synchronous.upper() not in SYNCHRONOUS:
+            raise ValueError(f"synchronous must be one of {', '.join(SYNCHRONOUS)}")
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -62,7 +96,15 @@ class Database:
         self.conn.execute(f"PRAGMA synchronous = {synchronous}")
         self.conn.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT_BYTES}")
         self.conn.execute("PRAGMA foreign_keys = ON")
+        self.synchronous = synchronous.upper()
         self._depth = 0
+        self.group_commit = group_commit
+        self._group: asyncio.Future[None] | None = None  # the open group's commit
+        self._grouped_block = False  # the outermost block is a savepoint of the group
+        self._rollback_listeners: list[Callable[[], None]] = []
+        self.groups = 0  # groups committed (with `commits`, how many messages share one)
+        self.commits = 0  # real COMMITs
+        self.lost_groups = 0  # groups rolled back because their COMMIT failed
 
     @property
     def is_busy(self) -> bool:
@@ -107,8 +149,19 @@ class Database:
             self._failing_fast = True
         return StoreBusy(f"the store is locked by another writer ({error})")
 
+    def _enter(self, sql: str) -> None:
+        """Before a statement of the callers: group a write outside any block."""
+        if len(_OPEN_GROUPS) > (self in _OPEN_GROUPS):
+            self._commit_others()
+        if (
+            self.group_commit and self._depth == 0 and not self.conn.in_transaction
+            and not sql.lstrip()[:9].upper().startswith(UNGROUPED)
+        ):
+            self._open_group()
+
     def execute(self, sql: str, params: Params = ()) -> Cursor:
         """Run one parameterised statement."""
+        self._enter(sql)
         return self._statement(sql, params)
 
     def executescript(self, sql: str) -> None:
@@ -125,23 +178,34 @@ class Database:
 
     def query(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
         """Rows of a parameterised query as dicts."""
+        self._enter(sql)
         return [dict(row) for row in self._rows(sql, params)]
 
     def one(self, sql: str, params: Params = ()) -> dict[str, Any] | None:
         """The first row of a query, or None."""
+        self._enter(sql)
         rows = self._rows(sql, params)
         return dict(rows[0]) if rows else None
 
     def scalar(self, sql: str, params: Params = ()) -> Any:
         """The first column of the first row, or None."""
+        self._enter(sql)
         rows = self._rows(sql, params)
         return rows[0][0] if rows else None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """All or nothing; nested calls become savepoints."""
+        """All or nothing; nested calls become savepoints (and so, in a group, do outer ones).
+
+        Raises StoreBusy when another writer holds the lock past the busy timeout.
+        """
         if self._depth == 0:
-            self._statement("BEGIN IMMEDIATE")
+            if len(_OPEN_GROUPS) > (self in _OPEN_GROUPS):
+                self._commit_others()
+            self._grouped_block = self._group is not None or (
+                self.group_commit and not self.conn.in_transaction and self._open_group()
+            )
+            self._statement("SAVEPOINT s0" if self._grouped_block else "BEGIN IMMEDIATE")
         else:
             self._statement(f"SAVEPOINT s{self._depth}")
         self._depth += 1
@@ -149,24 +213,96 @@ class Database:
             yield
         except BaseException:
             self._depth -= 1
-            if self._depth == 0:
+            if self._depth == 0 and not self._grouped_block:
                 self.conn.execute("ROLLBACK")
             else:
                 self.conn.execute(f"ROLLBACK TO s{self._depth}")
                 self.conn.execute(f"RELEASE s{self._depth}")
             raise
         self._depth -= 1
-        if self._depth == 0:
+        if self._depth == 0 and not self._grouped_block:
             try:
                 self._statement("COMMIT")
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
+            self.commits += 1
         else:
             self._statement(f"RELEASE s{self._depth}")
 
+    def _open_group(self) -> bool:
+        """Begin the group's transaction and schedule its commit; False off an event loop."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        self._statement("BEGIN IMMEDIATE")
+        self._group = loop.create_future()
+        _OPEN_GROUPS.add(self)
+        # The next iteration: everything the tasks ready now write shares this commit.
+        loop.call_soon(self._commit_group)
+        return True
+
+    def _commit_group(self) -> None:
+        """Commit the open group and tell everyone waiting for it (or that it was lost)."""
+        group = self._group
+        if group is None:
+            return
+        if self._depth:
+            # A block is open across an await (a bug elsewhere): its end commits the group.
+            group.get_loop().call_soon(self._commit_group)
+            return
+        self._group = None
+        _OPEN_GROUPS.discard(self)
+        try:
+            self._statement("COMMIT")
+        except BaseException as error:
+            with contextlib.suppress(sqlite3.Error):
+                self.conn.execute("ROLLBACK")
+            self.lost_groups += 1
+            log.error("a group of writes could not be committed and was rolled back: %s",
+                      error)
+            for listener in self._rollback_listeners:
+                listener()
+            lost = error if isinstance(error, StoreBusy) else StoreBusy(
+                f"the store could not commit ({error})"
+            )
+            if not group.done():
+                group.set_exception(lost)
+                group.exception()  # retrieved: waiters re-raise it, nobody logs it twice
+            if not isinstance(error, Exception):
+                raise
+            return
+        self.commits += 1
+        self.groups += 1
+        if not group.done():
+            group.set_result(None)
+
+    def _commit_others(self) -> None:
+        for other in list(_OPEN_GROUPS):
+            if other is not self and other.path == self.path:
+                other.flush()
+
+    async def committed(self) -> None:
+        """Return once every write made so far is committed (at once outside a group).
+
+        Raises StoreBusy when the group was lost: then none of its writes were kept.
+        """
+        group = self._group
+        if group is not None:
+            await asyncio.shield(group)
+
+    def flush(self) -> None:
+        """Commit the open group now (before closing, or handing the file to another)."""
+        self._commit_group()
+
+    def on_rollback(self, listener: Callable[[], None]) -> None:
+        """Call `listener` whenever a group is lost (caches of written values drop them)."""
+        self._rollback_listeners.append(listener)
+
     def close(self) -> None:
-        """Close the connection."""
+        """Commit what is grouped, then close the connection."""
+        self.flush()
         self.conn.close()
 
     def statement_failures(self) -> tuple[int, int]:

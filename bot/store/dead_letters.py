@@ -36,6 +36,15 @@ class DeadLetters:
             self.db.query("SELECT * FROM dead_letters ORDER BY id DESC LIMIT ?", [limit])
         )
 
+    def delete_before(self, cutoff: datetime, batch: int = 2000) -> int:
+        """Forget up to `batch` dead letters received before `cutoff`; how many went."""
+        cursor = self.db.execute(
+            "DELETE FROM dead_letters WHERE id IN (SELECT id FROM dead_letters"
+            " WHERE received_at < ? ORDER BY received_at LIMIT ?)",
+            [iso(cutoff), batch],
+        )
+        return cursor.rowcount
+
     def count(self) -> int:
         """How many dead letters are kept."""
         return int(self.db.scalar("SELECT count(*) FROM dead_letters"))

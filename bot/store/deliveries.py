@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.core.clock import iso
+from bot.core.clock import iso, parse_iso
 from bot.store.database import Database
 
 
@@ -114,6 +114,27 @@ class Deliveries:
         )
         found = [self.get(row["platform"], row["delivery_key"]) for row in rows]
         return [delivery for delivery in found if delivery is not None]
+
+    def next_lease_end(self, now: datetime) -> datetime | None:
+        """When the next lease on an unhandled delivery lapses (after `now`), if any does."""
+        value = self.db.scalar(
+            "SELECT min(lease_until) FROM deliveries WHERE status = 'received'"
+            " AND lease_until > ?",
+            [iso(now)],
+        )
+        return parse_iso(value) if value else None
+
+    def delete_handled_before(self, cutoff: datetime, batch: int = 2000) -> int:
+        """Forget up to `batch` handled deliveries received before `cutoff`; how many went.
+
+        Unhandled ones stay whatever their age (they are still to be handled).
+        """
+        cursor = self.db.execute(
+            "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries"
+            " WHERE status = 'handled' AND received_at < ? ORDER BY received_at LIMIT ?)",
+            [iso(cutoff), batch],
+        )
+        return cursor.rowcount
 
     def count(self) -> int:
         """How many deliveries are recorded."""

@@ -49,6 +49,15 @@ class KeyValues:
         """Forget `key`."""
         self.db.execute("DELETE FROM kv WHERE key = ?", [key])
 
+    def delete_expired(self, now: datetime, batch: int = 2000) -> int:
+        """Remove up to `batch` values that expired before `now` (reads already skip them)."""
+        cursor = self.db.execute(
+            "DELETE FROM kv WHERE key IN (SELECT key FROM kv WHERE expires_at IS NOT NULL"
+            " AND expires_at <= ? ORDER BY expires_at LIMIT ?)",
+            [iso(now), batch],
+        )
+        return cursor.rowcount
+
     def claim(
         self, key: str, value: str, now: datetime, expires_at: datetime | None = None
     ) -> str:

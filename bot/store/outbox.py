@@ -93,14 +93,18 @@ class OutboxRows:
         # One statement, atomic on its own. On a shared store (PostgreSQL) `skip_locked`
         # makes instances claiming at once pass over each other's rows instead of waiting;
         # a chat's next row still waits while an earlier one is unfinished, whoever has it.
+        # `status IN (…)` picks the partial index of unfinished rows in id order (0081),
+        # so the scan starts at the queue's oldest row and stops after `limit` heads.
         rows = self.db.query(
             "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1,"
-            " updated_at = ? WHERE id IN (SELECT o.id FROM outbox o WHERE"
-            " ((o.status = 'pending' AND o.next_attempt_at <= ?)"
+            " updated_at = ? WHERE id IN (SELECT o.id FROM outbox o"
+            " INDEXED BY outbox_unfinished WHERE o.status IN ('pending', 'sending')"
+            " AND ((o.status = 'pending' AND o.next_attempt_at <= ?)"
             " OR (o.status = 'sending' AND o.lease_until < ?)) " + only +
             " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.platform = o.platform"
             " AND e.chat_id = o.chat_id AND e.status IN ('pending', 'sending')"
-            " AND e.id < o.id) ORDER BY o.id LIMIT ?" + self.db.skip_locked + ") RETURNING *",
+            " AND e.id < o.id) ORDER BY o.platform, o.id LIMIT ?" + self.db.skip_locked
+            + ") RETURNING *",
             [iso(now + lease), iso(now), iso(now), iso(now),
              *([platform] if platform is not None else []), *exclude, limit],
         )
@@ -203,6 +207,21 @@ class OutboxRows:
             [iso(now)],
         )
         return parse_iso(value) if value else None
+
+    def delete_finished_before(
+        self, status: str, cutoff: datetime, batch: int = 2000
+    ) -> int:
+        """Forget up to `batch` rows in a final `status` last due before `cutoff`; how many.
+
+        A finished row's next_attempt_at is when it was last tried, so the (status,
+        next_attempt_at) index finds the oldest without scanning.
+        """
+        cursor = self.db.execute(
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status = ?"
+            " AND next_attempt_at < ? ORDER BY next_attempt_at LIMIT ?)",
+            [status, iso(cutoff), batch],
+        )
+        return cursor.rowcount
 
     def get(self, row_id: int) -> OutboxRow | None:
         """One row by id."""

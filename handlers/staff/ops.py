@@ -30,6 +30,21 @@ def _share(part: int, whole: int) -> str:
     return f"{part} ({part * 100 // whole}%)" if whole else str(part)
 
 
+def _counts(counts: Mapping[str, int]) -> str:
+    """'failed 2, pending 5' (statuses as the store names them), '' for none."""
+    return ", ".join(f"{status} {n}" for status, n in sorted(counts.items()))
+
+
+def _plan_text(ctx: Context, plan: broadcasts.Plan) -> str:
+    """A broadcast plan in the staff member's language."""
+    platforms = ", ".join(f"{name} {n}" for name, n in sorted(plan.by_platform.items()))
+    return ctx.staff_text(
+        "staff_broadcast_plan", recipients=len(plan.recipients),
+        platforms=platforms or ctx.staff_text("staff_none"),
+        outside=plan.outside_window, unreachable=plan.unreachable,
+    )
+
+
 async def stats(invocation: Invocation, ctx: Context) -> list[Reply]:
     """Messages, customers, FAQ outcomes, handoffs and the outbox over a period."""
     parts = invocation.arguments.split()
@@ -53,24 +68,30 @@ async def stats(invocation: Invocation, ctx: Context) -> list[Reply]:
     handoffs = ctx.store.handoffs.summary(since)
     outbox = ctx.store.outbox.counts()
     local = since.astimezone(ctx.config.bot.zone)
+    none = ctx.staff_text("staff_none")
     lines = [
-        f"Since {local:%Y-%m-%d %H:%M} ({period}, {ctx.config.bot.timezone})",
-        "messages: " + ("; ".join(
-            f"{platform} in {counts['in']} / out {counts['out']}"
+        ctx.staff_text("staff_stats_since", since=f"{local:%Y-%m-%d %H:%M}", period=period,
+                       timezone=ctx.config.bot.timezone),
+        ctx.staff_text("staff_stats_messages", counts="; ".join(
+            ctx.staff_text("staff_stats_platform", platform=platform, inbound=counts["in"],
+                           outbound=counts["out"])
             for platform, counts in sorted(messages.items())
-        ) or "none"),
-        f"customers: {new} new, {active} active",
-        f"questions: {questions} — answered {_share(answered, questions)}, suggested"
-        f" {_share(suggested, questions)}, fallback {_share(fallback, questions)}",
+        ) or none),
+        ctx.staff_text("staff_stats_customers", new=new, active=active),
+        ctx.staff_text("staff_stats_questions", questions=questions,
+                       answered=_share(answered, questions),
+                       suggested=_share(suggested, questions),
+                       fallback=_share(fallback, questions)),
         # Not questions, so not in the line above: the conversation's own moves.
-        f"small talk {turns.get('small_talk', 0)}, replies in context"
-        f" {turns.get('context', 0)}, complaints {turns.get('complaint', 0)},"
-        f" distress {turns.get('distress', 0)}",
-        f"handoffs: {handoffs['requested']} requested, {handoffs['taken']} taken,"
-        f" {handoffs['closed']} closed ({handoffs['timed_out']} idle);"
-        f" {handoffs['rated']} rated, average {float(handoffs['average']):.1f}",
-        "outbox: " + (", ".join(f"{status} {n}" for status, n in sorted(outbox.items()))
-                      or "empty"),
+        ctx.staff_text("staff_stats_turns", small_talk=turns.get("small_talk", 0),
+                       context=turns.get("context", 0), complaints=turns.get("complaint", 0),
+                       distress=turns.get("distress", 0)),
+        ctx.staff_text("staff_stats_handoffs", requested=handoffs["requested"],
+                       taken=handoffs["taken"], closed=handoffs["closed"],
+                       idle=handoffs["timed_out"], rated=handoffs["rated"],
+                       average=f"{float(handoffs['average']):.1f}"),
+        ctx.staff_text("staff_stats_outbox", counts=_counts(outbox)
+                       or ctx.staff_text("staff_outbox_empty")),
     ]
     return text_reply(*lines)
 
@@ -84,10 +105,12 @@ async def outbox(invocation: Invocation, ctx: Context) -> list[Reply]:
         raise UsageError
     rows = ctx.store.outbox.list(("pending", "sending", "failed", "undeliverable"), OUTBOX_LIMIT)
     counts = ctx.store.outbox.counts()
-    lines = [", ".join(f"{status} {n}" for status, n in sorted(counts.items())) or "empty"]
+    lines = [_counts(counts) or ctx.staff_text("staff_outbox_empty")]
     lines.extend(
-        f"#{row.id} {row.status} {row.request.platform}:{row.request.chat_id}"
-        f" attempts {row.attempts}" + (f" — {row.last_error[:120]}" if row.last_error else "")
+        ctx.staff_text("staff_outbox_row", id=row.id, status=row.status,
+                       chat=f"{row.request.platform}:{row.request.chat_id}",
+                       attempts=row.attempts)
+        + (f" — {row.last_error[:120]}" if row.last_error else "")
         for row in rows
     )
     return text_reply(*lines)
@@ -102,9 +125,9 @@ def _retry(invocation: Invocation, ctx: Context, words: list[str]) -> list[Reply
     if count:
         invocation.audit(ctx, "outbox.retry", target=words[0], after={"rows": count})
     if row_id is not None and not count:
-        return text_reply(f"#{row_id} is not a failed send (see /outbox).")
-    return text_reply(f"{count} failed sends will be tried again now, for another"
-                      f" {ctx.config.outbox.retry_hours:g} hours if need be.")
+        return text_reply(ctx.staff_text("staff_outbox_not_failed", id=row_id))
+    return text_reply(ctx.staff_text("staff_outbox_retried", count=count,
+                                     hours=f"{ctx.config.outbox.retry_hours:g}"))
 
 
 def parse_segment(ctx: Context, segment: str) -> str:
@@ -132,8 +155,8 @@ async def broadcast(invocation: Invocation, ctx: Context) -> list[Reply]:
     )
     minutes = int(CONFIRM_TTL.total_seconds() // 60)
     return text_reply(
-        f"Dry run, nothing sent: {summary}.",
-        f"Send it with /confirm {code} within {minutes} minutes.",
+        ctx.staff_text("staff_broadcast_dry_run", summary=_plan_text(ctx, plan)),
+        ctx.staff_text("staff_broadcast_confirm", code=code, minutes=minutes),
     )
 
 
@@ -143,13 +166,12 @@ def _progress(ctx: Context, number: str) -> list[Reply]:
     broadcast_id = int(number) if number else ctx.store.broadcasts.latest_id()
     sent = ctx.store.broadcasts.get(broadcast_id) if broadcast_id is not None else None
     if sent is None:
-        return text_reply("No such broadcast.")
+        return text_reply(ctx.staff_text("staff_broadcast_unknown"))
     progress = ctx.store.broadcasts.progress(sent)
-    states = ", ".join(f"{status} {n}" for status, n in sorted(progress.items())) or "none"
-    return text_reply(
-        f"Broadcast {sent.id} to {sent.segment}: {sent.queued} queued, {sent.skipped} skipped;"
-        f" outbox: {states}."
-    )
+    return text_reply(ctx.staff_text(
+        "staff_broadcast_progress", id=sent.id, segment=sent.segment, queued=sent.queued,
+        skipped=sent.skipped, states=_counts(progress) or ctx.staff_text("staff_none"),
+    ))
 
 
 async def send_broadcast(
@@ -168,8 +190,8 @@ async def send_broadcast(
             plan=plan, outbox_prefix=prefix, now=ctx.now(),
         )
     report = text_reply(
-        f"Broadcast {broadcast_id} queued: {broadcasts.describe(plan)}.",
-        f"Progress: /broadcast status {broadcast_id}",
+        ctx.staff_text("staff_broadcast_queued", id=broadcast_id, summary=_plan_text(ctx, plan)),
+        ctx.staff_text("staff_broadcast_follow", id=broadcast_id),
     )
     return report + [Reply(text=text, to=address) for address in plan.recipients]
 

@@ -117,6 +117,7 @@ async def test_a_message_caught_by_the_lock_midway_is_handled_after_it(
         chat = Chat(bot, user_id="midway")
         message = chat.message("多久发货")
         assert bot.pipeline.record(message)
+        await bot.store.committed()  # recorded as a webhook's answer would wait for
         writer = OutsideWriter(bot.store.db.path)
         writer.lock()
         with pytest.raises(StoreBusy):

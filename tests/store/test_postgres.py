@@ -108,9 +108,8 @@ def test_a_writer_held_past_the_lock_timeout_is_busy(postgres_store: Store) -> N
     with psycopg.connect(db.url, autocommit=True) as other:
         other.execute("BEGIN")
         other.execute("SELECT pg_advisory_xact_lock(%s)", [WRITER_LOCK])
-        with pytest.raises(Exception, match="busy"):
-            with postgres_store.transaction():
-                postgres_store.kv.set("k", "v", utc_now())
+        with pytest.raises(Exception, match="busy"), postgres_store.transaction():
+            postgres_store.kv.set("k", "v", utc_now())
         other.execute("ROLLBACK")
     assert db.statement_failures()[0] == 1
     assert postgres_store.kv.get("k") is None

@@ -40,6 +40,9 @@ def config(make_config: Callable[..., Config]) -> Config:
 
 
 def brandbot(bot: Bot, *args: str) -> subprocess.CompletedProcess[str]:
+    # subprocess.run blocks this test's event loop, which would commit the bot's group of
+    # writes on its next turn (a serving bot's loop never waits for the command line).
+    bot.store.db.flush()
     env = {**os.environ, **store_environment(bot.store)}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args, "--config", str(ROOT / "config.toml")],

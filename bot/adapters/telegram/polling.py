@@ -19,7 +19,7 @@ from bot.adapters.telegram.api import call
 from bot.adapters.telegram.update import ALLOWED_UPDATES
 from bot.config.telegram import TelegramSettings
 from bot.core.clock import Clock
-from bot.core.errors import PayloadError, TelegramApiError
+from bot.core.errors import PayloadError, StoreBusy, TelegramApiError
 from bot.core.message import Message
 from bot.core.ports import KeyValueCache, UpdateSink
 
@@ -56,6 +56,12 @@ class Poller:
         failures = 0
         async with aiohttp.ClientSession(timeout=timeout) as session:
             while True:
+                try:
+                    # The offset tells Telegram what we have: only once it is durable.
+                    await self.sink.committed()
+                except StoreBusy:
+                    await asyncio.sleep(1.0)  # lost with its updates: fetched again
+                    continue
                 params = {
                     "offset": self.offset,
                     "timeout": self.settings.poll_timeout_seconds,

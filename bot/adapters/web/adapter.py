@@ -81,7 +81,8 @@ def parse_chat(
         media = Media(media_id=image, url=public_url + upload_path(image))
     return Message(
         platform=NAME,
-        message_id=message_id,
+        # Keyed per visitor: another browser's same id must not get this one's replies.
+        message_id=f"{visitor_id}:{message_id}",
         user_id=visitor_id,
         chat_id=visitor_id,
         kind=kind,

@@ -30,6 +30,8 @@ from bot.store.migrations import (
     m0041_canned_replies,
     m0050_outbox_request_ids,
     m0060_wechat_answers_waiting,
+    m0080_retention_indexes,
+    m0081_outbox_unfinished,
     m0090_arrival_order,
 )
 
@@ -63,6 +65,8 @@ MIGRATIONS: list[Migration] = [
         m0041_canned_replies,
         m0050_outbox_request_ids,
         m0060_wechat_answers_waiting,
+        m0080_retention_indexes,
+        m0081_outbox_unfinished,
         m0090_arrival_order,
     )
 ]

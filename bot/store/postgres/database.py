@@ -165,6 +165,9 @@ class PostgresDatabase(Database):
         )
         self._returning: dict[tuple[str, bool], tuple[str, bool]] = {}
         self.id_tables: frozenset[str] = frozenset()
+        self.synchronous = "FULL"  # the server's own synchronous_commit decides durability
+        self.group_commit = False
+        self.groups = self.commits = self.lost_groups = 0  # SQLite's group-commit counters
         self.blocking_statements = 0  # run on the event loop's thread without a portal
         self.busy = 0
         self.errors = 0
@@ -416,6 +419,16 @@ class PostgresDatabase(Database):
             self._pool().release(connection)
         elif connection.info.transaction_status != TransactionStatus.IDLE:
             connection.close()  # broken mid-transaction: the next statement reconnects
+
+    async def committed(self) -> None:
+        """Return once every write so far is durable: at once, since each block commits at
+        its end on its own connection (no group commit on PostgreSQL: docs/postgresql.md)."""
+
+    def flush(self) -> None:
+        """Nothing is grouped on PostgreSQL: every write is committed already."""
+
+    def on_rollback(self, listener: Callable[[], None]) -> None:
+        """No group is ever lost here (a failed block raises to its caller): never called."""
 
     def close(self) -> None:
         """Close every connection this process holds."""

@@ -7,6 +7,7 @@ here, explicitly and nowhere else:
 - `INSERT OR IGNORE` becomes `INSERT … ON CONFLICT DO NOTHING`;
 - scalar `max(a, b)` / `min(a, b)` become `GREATEST` / `LEAST` (aggregates stay);
 - `LIKE` becomes `ILIKE` (SQLite's LIKE ignores ASCII case, PostgreSQL's does not);
+- `INDEXED BY name` (a hint for SQLite's planner) goes: PostgreSQL's planner picks its own;
 - in DDL: `INTEGER PRIMARY KEY` becomes an identity column, `INTEGER` a `BIGINT`, `BLOB` a
   `BYTEA`, `REAL` a `DOUBLE PRECISION`, `WITHOUT ROWID` goes, and a trigger that refuses a
   change (`RAISE(ABORT, …)`) becomes a PL/pgSQL function and its trigger.
@@ -30,6 +31,7 @@ INSERT_OR_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO\b", re.IGNORECAS
 RETURNING = re.compile(r"\bRETURNING\b", re.IGNORECASE)
 SCALAR_EXTREMES = re.compile(r"\b(max|min)\s*\(", re.IGNORECASE)
 LIKE = re.compile(r"\b(NOT\s+)?LIKE\b", re.IGNORECASE)
+INDEXED_BY = re.compile(r"\s+INDEXED\s+BY\s+\w+", re.IGNORECASE)
 
 INTEGER_KEY = re.compile(
     r"\bINTEGER\s+PRIMARY\s+KEY(\s+AUTOINCREMENT)?\b", re.IGNORECASE
@@ -152,7 +154,7 @@ def translate(sql: str, *, placeholders: bool = True) -> str:
         masked = _ddl(masked)
     if INSERT_OR_IGNORE.match(masked):
         masked = _on_conflict_nothing(masked)
-    masked = _extremes(masked)
+    masked = INDEXED_BY.sub("", _extremes(masked))
     masked = LIKE.sub(lambda match: f"{match.group(1) or ''}ILIKE", masked)
     if not placeholders:
         return _unmask(masked, literals)

@@ -112,3 +112,18 @@ def test_every_staff_text_the_code_asks_for_exists() -> None:
     missing = [key for key in asked if key not in CATALOGUE
                and not any(other.startswith(key) for other in CATALOGUE)]
     assert not missing
+
+
+async def test_operations_answers_are_in_the_admins_language(bot: Bot) -> None:
+    chen, anna = staff(bot, "chen"), staff(bot, "anna")
+    [zh] = await chen.say("/stats")
+    assert zh.text.splitlines()[0].startswith("自 ") and "客户：新增" in zh.text
+    assert "发件箱：" in zh.text and "customers:" not in zh.text
+    [en] = await anna.say("/stats")
+    assert en.text.startswith("Since ") and "customers:" in en.text
+    [outbox] = await chen.say("/outbox retry 999")
+    assert outbox.text == "#999 不是发送失败的消息（见 /outbox）。"
+    [dry_run] = await chen.say("/broadcast all 新茶上市")
+    assert dry_run.text.startswith("试运行，尚未发送：") and "/confirm" in dry_run.text
+    [unknown] = await anna.say("/broadcast status 77")
+    assert unknown.text == "No such broadcast."

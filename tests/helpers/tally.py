@@ -1,4 +1,5 @@
-"""What became of every message: the store file and the fakes' records, reconciled.
+"""What became of every message: the store (a file or a PostgreSQL URL) and the fakes'
+records, reconciled.
 
 Acknowledged messages must be recorded and handled (once); every outbox row to a platform must
 end `sent` and be among the sends the platform took; a platform that took the same row more
@@ -49,7 +50,7 @@ class Tally:
                 f"duplicates {self.duplicates}, strays {len(self.strays)}")
 
 
-def inbound_lines(db: Path, deliveries: Iterable[Delivery]) -> Counter[tuple[str, str]]:
+def inbound_lines(db: str | Path, deliveries: Iterable[Delivery]) -> Counter[tuple[str, str]]:
     """How often each delivery was logged as received, by (platform, key)."""
     store = open_store(db)
     try:
@@ -70,7 +71,7 @@ def inbound_lines(db: Path, deliveries: Iterable[Delivery]) -> Counter[tuple[str
         store.close()
 
 
-def tally(db: Path, deliveries: Iterable[Delivery], sends: list[Send]) -> Tally:
+def tally(db: str | Path, deliveries: Iterable[Delivery], sends: list[Send]) -> Tally:
     """Reconcile what customers were told with the store and what the platforms took."""
     deliveries = list(deliveries)
     result = Tally()

@@ -1,5 +1,6 @@
-"""The `brandbot` command: serve, shell, webhook, wechat, orders, outbox, kb, staff, backup and
-customer, one module each; every failure a user can cause is one clear line, never a traceback."""
+"""The `brandbot` command: serve, shell, webhook, wechat, orders, outbox, kb, staff, backup,
+store and customer, one module each; every failure a user can cause is one clear line, never a
+traceback."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Sequence
 
 import psycopg
 
-from bot.cli import backup, customer, kb, orders, outbox, serve, staff, webhook, wechat
+from bot.cli import backup, customer, kb, orders, outbox, serve, staff, store, webhook, wechat
 from bot.cli.logs import LOGS
 from bot.core.errors import (
     CommandError,
@@ -29,7 +30,7 @@ def parser() -> argparse.ArgumentParser:
     main.add_argument("--version", action="version", version=f"brandbot {VERSION}")
     main.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     commands = main.add_subparsers(dest="command", required=True)
-    for module in (serve, webhook, wechat, kb, orders, outbox, staff, backup, customer):
+    for module in (serve, webhook, wechat, kb, orders, outbox, staff, backup, store, customer):
         module.register(commands)
     return main
 

@@ -71,6 +71,9 @@ class Outbox(Service):
         # look again anyway (another process may have queued rows): searching the queue of
         # one chat with thousands of rows behind a row on the wire costs time for nothing.
         self._drained: set[str] = set()
+        # Counts wakes: a claim that awaited the store (PostgreSQL) may have missed rows
+        # queued meanwhile, and must not mark its platform drained over their wake.
+        self._wakes = 0
         self._recheck_at = 0.0
 
     def enqueue(
@@ -90,6 +93,7 @@ class Outbox(Service):
     def wake(self) -> None:
         """Tell the sender there is new work (or a chat's row was just sent)."""
         self._drained.clear()
+        self._wakes += 1
         self._idle.clear()
         super().wake()
 
@@ -161,10 +165,11 @@ class Outbox(Service):
             limit = min(room, tokens, BATCH)
             if limit < 1:
                 continue
+            wakes = self._wakes
             claimed = self.store.outbox.claim_due(
                 now, limit, lease, platform=platform, exclude=list(self._sending)
             )
-            if len(claimed) < limit:
+            if len(claimed) < limit and wakes == self._wakes:
                 self._drained.add(platform)
             for row in claimed:
                 self._start(row)

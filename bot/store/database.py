@@ -344,6 +344,20 @@ class Database:
             "SELECT name FROM pragma_table_info(?) ORDER BY cid", [table]
         )]
 
+    def referenced_tables(self, table: str) -> set[str]:
+        """The tables `table`'s foreign keys refer to."""
+        return {str(row["parent"]) for row in self.query(
+            'SELECT DISTINCT "table" AS parent FROM pragma_foreign_key_list(?)', [table]
+        )}
+
+    def batches(
+        self, sql: str, size: int, params: Params = ()
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """A query's rows as tuples, `size` at a time (a large table is never all in memory)."""
+        cursor = self.conn.execute(sql, params)
+        while rows := cursor.fetchmany(size):
+            yield [tuple(row) for row in rows]
+
 
 def checkpoint(path: str) -> tuple[int, int, int]:
     """Copy the WAL back into the database and truncate it, on a connection of its own.

@@ -329,7 +329,7 @@ class PostgresDatabase(Database):
         if not self._warned_blocking:
             self._warned_blocking = True
             log.warning("a store statement ran on the event loop without a portal (it waited"
-                        " for PostgreSQL there): %s", sql.strip()[:80])
+                        " for PostgreSQL there): %s", sql.strip()[:80], stack_info=True)
 
     # -- the Database contract -------------------------------------------------------------
 
@@ -514,6 +514,32 @@ class PostgresDatabase(Database):
             " WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
             [table],
         )]
+
+    def referenced_tables(self, table: str) -> set[str]:
+        """The tables `table`'s foreign keys refer to."""
+        return {str(row["parent"]) for row in self.query(
+            "SELECT DISTINCT confrelid::regclass::text AS parent FROM pg_constraint"
+            " WHERE contype = 'f' AND conrelid = ?::regclass", [table]
+        )}
+
+    def empty_tables(self, tables: list[str]) -> None:
+        """Remove every row of `tables` (a copy's target: the append-only ledger too, which
+        refuses DELETE row by row but not TRUNCATE)."""
+        if tables:
+            self.execute("TRUNCATE " + ", ".join(f'"{table}"' for table in tables))
+
+    def restart_identities(self) -> None:
+        """Move every identity counter past the largest id in its table (after rows were
+        copied in with their ids), so the next INSERT numbers on from there."""
+        for row in self.query(
+            "SELECT table_name AS name, column_name AS id FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND is_identity = 'YES'"
+        ):
+            table, column = str(row["name"]), str(row["id"])
+            self.execute(
+                f'SELECT setval(pg_get_serial_sequence(?, ?), COALESCE((SELECT max("{column}")'
+                f' FROM "{table}"), 0) + 1, false)', [table, column],
+            )
 
     def learn_schema(self) -> None:
         """Note which tables number their rows (an INSERT into one tells its new id)."""

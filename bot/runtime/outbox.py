@@ -74,6 +74,7 @@ class Outbox(Service):
         # Counts wakes: a claim that awaited the store (PostgreSQL) may have missed rows
         # queued meanwhile, and must not mark its platform drained over their wake.
         self._wakes = 0
+        self._claimed_at: datetime | None = None  # the moment the last claims were made for
         self._recheck_at = 0.0
 
     def enqueue(
@@ -129,7 +130,9 @@ class Outbox(Service):
             self._idle.set()
         delay = self.settings.poll_interval_seconds
         now = self.clock.now()
-        due = self.store.outbox.next_due_at(now)
+        # Rows due since the claims looked (they await PostgreSQL: that takes a while) count
+        # as due now, or a platform marked drained would pass over them until the recheck.
+        due = self.store.outbox.next_due_at(self._claimed_at or now)
         if due is not None:
             delay = min(delay, (due - now).total_seconds())
             # A row falling due may be the head its chat's queue waits for.
@@ -147,7 +150,7 @@ class Outbox(Service):
         if self.session is None:
             raise RuntimeError("outbox not started")
         self._prune()
-        now = self.clock.now()
+        now = self._claimed_at = self.clock.now()
         lease = timedelta(seconds=self.settings.lease_seconds)
         started = 0
         token_wait: float | None = None

@@ -42,8 +42,9 @@ def free_port() -> int:
 class Cluster:
     """One PostgreSQL server on 127.0.0.1 in a folder of its own, for the suite's run."""
 
-    def __init__(self, bin_dir: Path) -> None:
+    def __init__(self, bin_dir: Path, *, durable: bool = False) -> None:
         self.bin_dir = bin_dir
+        self.durable = durable  # fsync and synchronous commits on, as a real server has them
         self.folder = Path(tempfile.mkdtemp(prefix="brandbot-pg-"))
         self.data = self.folder / "data"
         self.port = free_port()
@@ -70,10 +71,11 @@ class Cluster:
                               cwd=self.folder, check=False)
         if done.returncode != 0:
             raise RuntimeError(f"initdb failed: {done.stderr.strip()[-300:]}")
-        # Durability is not under test here: fsync off keeps the suite fast.
+        # Durability is not under test in the suite: fsync off keeps it fast.
         options = (f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1"
-                   " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
                    " -c max_connections=300 -c shared_buffers=64MB")
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         pg_ctl = self._as_owner([
             str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-l", str(self.folder / "log"),
             "-o", options, "-w", "-t", "60", "start",

@@ -58,6 +58,9 @@ log = logging.getLogger(__name__)
 
 # Often enough to renew the delivery leases of slow handlers (pipeline.LEASE, 15 s) in time.
 RESUME_SECONDS = 5.0
+# How often an instance that does not pull a platform's updates (another one does, on a
+# shared store) looks whether it should take over.
+PULL_RETRY_SECONDS = 5.0
 
 
 @dataclass(slots=True)
@@ -82,6 +85,7 @@ class Bot:
     redact: Redactor  # masks secrets in what leaves the process
     services: list[Service] = field(default_factory=list)
     runners: list[asyncio.Task[None]] = field(default_factory=list)
+    pulling: set[str] = field(default_factory=set)  # the platforms this instance pulls now
     started_at: float = 0.0
 
     async def start(self, *, loops: bool = True) -> None:
@@ -101,7 +105,7 @@ class Bot:
         for name, adapter in self.adapters.items() if loops else ():
             # A pulling adapter (Telegram's long polling) runs for as long as the bot does.
             if isinstance(adapter, PullingAdapter):
-                self.runners.append(asyncio.create_task(adapter.run(self.ingress), name=name))
+                self.runners.append(asyncio.create_task(self._pull(name, adapter), name=name))
         self.started_at = time.monotonic()
         log.info(
             "brandbot %s started: platforms %s, store %s (%d migrations), pid %d", VERSION,
@@ -110,6 +114,21 @@ class Bot:
             extra={"version": VERSION, "platforms": sorted(self.webhooks),
                    "store": self.store.db.path, "migrations": self.store.schema_version},
         )
+
+    async def _pull(self, name: str, adapter: PullingAdapter) -> None:
+        """Pull a platform's updates while no other instance on the store does: Telegram
+        refuses a second getUpdates at once (409), and one instance's offset is every one's.
+        On SQLite (one process a file) this instance always does."""
+        while True:
+            with self.store.db.hold(f"pull:{name}") as mine:
+                if mine:
+                    self.pulling.add(name)
+                    try:
+                        await adapter.run(self.ingress)
+                    finally:
+                        self.pulling.discard(name)
+                    return
+            await asyncio.sleep(PULL_RETRY_SECONDS)
 
     async def stop(self) -> None:
         """Stop loops, services and sending (unsent rows stay), then close the store."""

@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from bot import app
 from bot.app import Bot, build_bot
 from bot.config import Config
 from bot.core.clock import utc_now
@@ -18,6 +19,8 @@ from bot.core.message import Address, Reply
 from bot.store import Store
 from bot.store.postgres import portal
 from bot.store.postgres.database import WRITER_LOCK, PostgresDatabase
+from tests.adapters.telegram.test_adapter import text_update
+from tests.fakes.telegram_api import FakeTelegramApi, telegram_config
 from tests.helpers.chat import Chat
 
 
@@ -217,3 +220,35 @@ async def test_serving_messages_runs_no_statement_blocking_the_loop(
     await asyncio.gather(*(asyncio.create_task(customer(number)) for number in range(5)))
     await first.outbox.wait_idle()
     assert db.blocking_statements == before
+
+
+async def test_one_instance_polls_telegram_and_another_takes_over_when_it_stops(
+    make_config: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app, "PULL_RETRY_SECONDS", 0.1)
+    api = FakeTelegramApi()
+    await api.start()
+    config = telegram_config(make_config, api.base_url, mode="polling", poll_timeout_seconds=1,
+                             secret_token_env="")
+    first, second = build_bot(config), build_bot(config)
+    try:
+        await first.start()
+        await second.start()
+        await asyncio.sleep(0.3)
+        # Telegram answers a second getUpdates at once with 409: one instance polls.
+        assert (first.pulling, second.pulling) == ({"telegram"}, set())
+        await api.push(text_update(830_002_001, "多久发货"))
+        await api.wait_for("sendMessage")
+        await first.stop()
+        for _ in range(100):
+            if second.pulling:
+                break
+            await asyncio.sleep(0.05)
+        assert second.pulling == {"telegram"}
+        await api.push(text_update(830_002_002, "运费多少"))
+        await api.wait_for("sendMessage", 2)
+        await asyncio.sleep(0.3)
+        assert len(api.calls_to("sendMessage")) == 2  # each update answered once
+    finally:
+        await second.stop()
+        await api.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.store import open_store
@@ -113,3 +114,16 @@ def tally(db: str | Path, deliveries: Iterable[Delivery], sends: list[Send]) -> 
         elif count > expected[send]:
             result.duplicates += count - expected[send]
     return result
+
+
+def left_at_the_kill(db: str | Path) -> tuple[int, int]:
+    """Rows on the wire, and messages taken but not answered, as a killed process left them
+    (with several instances, the live ones' too: they share the store)."""
+    store = open_store(db)
+    try:
+        sending = store.outbox.counts().get("sending", 0)
+        later = datetime.now(UTC) + timedelta(days=1)  # live leases too
+        unanswered = len(store.deliveries.unhandled(later, limit=100_000))
+    finally:
+        store.close()
+    return sending, unanswered

@@ -12,7 +12,6 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -26,7 +25,7 @@ from tests.helpers.crowd import Crowd
 from tests.helpers.customers import Delivery
 from tests.helpers.platforms import PLATFORMS, FakePlatforms
 from tests.helpers.postgres import Cluster
-from tests.helpers.tally import tally
+from tests.helpers.tally import left_at_the_kill, tally
 
 COPIES = 20  # of each delivery, to each instance
 TEXTS = ["多久发货", "签到", "how do I return something?", "运费多少", "CL2611180001", "谢谢"]
@@ -76,19 +75,6 @@ def checkins_by_customer(url: str) -> Counter[str]:
     finally:
         store.close()
     return Counter(str(row["customer_id"]) for row in rows)
-
-
-def left_at_the_kill(url: str) -> tuple[int, int]:
-    """Rows on the wire, and messages taken but not answered, as the dead instance left them
-    (the live one's too: they share the store)."""
-    store = open_store(url)
-    try:
-        sending = store.outbox.counts().get("sending", 0)
-        later = datetime.now(UTC) + timedelta(days=1)  # live leases too
-        unanswered = len(store.deliveries.unhandled(later, limit=100_000))
-    finally:
-        store.close()
-    return sending, unanswered
 
 
 async def test_a_storm_on_two_instances_is_handled_and_answered_once(

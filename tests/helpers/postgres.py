@@ -23,6 +23,7 @@ from bot.store import open_store
 TEMPLATE = "brandbot_template"
 USER = "brandbot"
 UNPRIVILEGED = ("nobody", "nogroup")
+OWNER = "owner.pid"  # the test process a cluster belongs to
 
 
 def binaries() -> Path | None:
@@ -86,6 +87,7 @@ class Cluster:
             log = (self.folder / "log").read_text() if (self.folder / "log").exists() else ""
             raise RuntimeError(f"pg_ctl start failed: {(done.stderr + log).strip()[-300:]}")
         self.started = True
+        (self.folder / OWNER).write_text(str(os.getpid()))
         self.create(TEMPLATE)
         store = open_store(self.url(TEMPLATE))
         store.close()
@@ -120,6 +122,22 @@ class Cluster:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def sweep(bin_dir: Path) -> None:
+    """Stop and delete the clusters of earlier runs whose test process is gone (killed
+    before its teardown): a server started for a test must not outlive the run."""
+    for folder in Path(tempfile.gettempdir()).glob("brandbot-pg-*"):
+        try:
+            owner = int((folder / OWNER).read_text())
+        except (OSError, ValueError):
+            continue  # starting right now, or not ours
+        if Path(f"/proc/{owner}").exists():
+            continue
+        stale = Cluster(bin_dir)
+        shutil.rmtree(stale.folder, ignore_errors=True)
+        stale.folder, stale.data, stale.started = folder, folder / "data", True
+        stale.stop()
+
+
 def start_cluster() -> tuple[Cluster | None, str]:
     """A started cluster, or None and the reason PostgreSQL cannot run here."""
     bin_dir = binaries()
@@ -128,6 +146,7 @@ def start_cluster() -> tuple[Cluster | None, str]:
                       " as root: apt-get install postgresql)")
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
         return None, "running as root without setpriv: cannot start PostgreSQL unprivileged"
+    sweep(bin_dir)
     cluster = Cluster(bin_dir)
     try:
         cluster.start()

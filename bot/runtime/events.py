@@ -41,14 +41,16 @@ class ConversationEvents:
 
     def __init__(self, relay: Callable[[str], None] | None = None) -> None:
         self._listeners: dict[str, set[Subscription]] = defaultdict(set)
-        self.relay = relay  # tells every instance (this one too) instead of only this one
+        self.relay = relay  # tells every instance (this one too, again) besides this one
 
     def publish(self, customer_id: str) -> None:
         """Tell every listener of this customer that new lines are logged."""
+        # Here at once, and through the relay (a NOTIFY, sent at commit) everywhere: a
+        # listener woken before the commit reads nothing new and is woken again by the
+        # notice; one woken twice reads no line twice (it reads after the last id it sent).
+        self.deliver(customer_id)
         if self.relay is not None:
             self.relay(customer_id)
-            return
-        self.deliver(customer_id)
 
     def deliver(self, customer_id: str) -> None:
         """Wake this process's listeners of this customer."""

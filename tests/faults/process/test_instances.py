@@ -156,6 +156,8 @@ async def test_kill_9_of_one_instance_under_load_loses_and_doubles_nothing(
     # Each customer who wrote 签到 checked in once today, whichever instance handled it.
     checked_in = checkins_by_customer(shared_url)
     assert checked_in and set(checked_in.values()) == {1}
-    # The kill did cut posts off mid-way, or this proved nothing.
-    assert any(outcome.status is None or outcome.status == 502
-               for message in crowd.messages for outcome in message.delivery.outcomes)
+    # The kill caught work in hand (sends on the wire, messages taken, posts cut off
+    # mid-way), or this proved nothing.
+    cut = any(outcome.status is None or outcome.status == 502
+              for message in crowd.messages for outcome in message.delivery.outcomes)
+    assert cut or sending + unanswered > 0

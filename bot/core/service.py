@@ -100,8 +100,14 @@ class Service:
             return await self.round() if mine else None
 
     async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=max(MIN_WAIT, seconds))
+        # asyncio.wait, not wait_for: on Python 3.11 a task cancelled while wait_for's
+        # timeout fires can wait for ever for the inner wait (seen with short waits, when
+        # `stop` cancels the job); wait returns at the timeout, and a cancel goes through.
+        waiter = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=max(MIN_WAIT, seconds))
+        finally:
+            waiter.cancel()
 
 
 class Periodic(Service):

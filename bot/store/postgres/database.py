@@ -96,8 +96,13 @@ class _Transaction:
 
     connection: Any  # psycopg.Connection or AsyncConnection
     mode: str
-    owner: tuple[int, int]
+    owner: tuple[int, object]  # the thread and the task (or None) that opened it
     depth: int = 1
+
+
+def _same(one: tuple[int, object], other: tuple[int, object]) -> bool:
+    """The same thread and the very same task object."""
+    return one[0] == other[0] and one[1] is other[1]
 
 
 class _AsyncPool:
@@ -193,17 +198,19 @@ class PostgresDatabase(Database):
         return BLOCKING
 
     @staticmethod
-    def _owner() -> tuple[int, int]:
+    def _owner() -> tuple[int, object]:
+        """This thread and task, by identity: a task's id() may be reused by a later task,
+        which would then take a finished task's copied transaction for its own."""
         try:
             task = asyncio.current_task()
         except RuntimeError:
             task = None
-        return threading.get_ident(), id(task) if task is not None else 0
+        return threading.get_ident(), task
 
     def _current(self) -> _Transaction | None:
         transaction = self._transaction.get()
         # A thread started from inside a transaction copies the context, not the connection.
-        if transaction is not None and transaction.owner == self._owner():
+        if transaction is not None and _same(transaction.owner, self._owner()):
             return transaction
         return None
 

@@ -32,9 +32,10 @@ lint: test-venv
 
 test: test-venv
 	bash scripts/ensure-browser
+	bash scripts/ensure-postgres
 	$(BIN)/ruff check bot handlers tests benchmarks
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider -rs
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -40,6 +40,7 @@ from bot.rewards.referrals import PaidOrderReferrals
 from bot.runtime.backups import DailyBackups
 from bot.runtime.events import ConversationEvents
 from bot.runtime.ingress import Ingress
+from bot.runtime.instances import InstanceNotices
 from bot.runtime.metrics import Metrics
 from bot.runtime.outbox import Outbox
 from bot.runtime.outgoing import Outgoing
@@ -48,14 +49,18 @@ from bot.runtime.readiness import Readiness
 from bot.runtime.retention import Retention
 from bot.runtime.router import Router, menu_of
 from bot.staff.timer import HandoffTimer
-from bot.store import Store, open_store
+from bot.store import Store, open_configured
 from bot.store.checkpoints import WalCheckpoints
+from bot.store.postgres import portal
 from handlers import ACTIONS, ROUTES
 
 log = logging.getLogger(__name__)
 
 # Often enough to renew the delivery leases of slow handlers (pipeline.LEASE, 15 s) in time.
 RESUME_SECONDS = 5.0
+# How often an instance that does not pull a platform's updates (another one does, on a
+# shared store) looks whether it should take over.
+PULL_RETRY_SECONDS = 5.0
 
 
 @dataclass(slots=True)
@@ -80,10 +85,14 @@ class Bot:
     redact: Redactor  # masks secrets in what leaves the process
     services: list[Service] = field(default_factory=list)
     runners: list[asyncio.Task[None]] = field(default_factory=list)
+    pulling: set[str] = field(default_factory=set)  # the platforms this instance pulls now
     started_at: float = 0.0
 
     async def start(self, *, loops: bool = True) -> None:
         """Build the FAQ index, start sending, handle what a previous run left, start loops."""
+        if self.store.db.backend == "postgresql":
+            # From now on the store's calls on this loop await PostgreSQL instead of blocking.
+            await portal.install()
         # Embedding a large knowledge base takes a while: the worker thread does it, the loop
         # stays free, and the server listens once it is done (aiohttp awaits on_startup first).
         await self.faqs.prepare()
@@ -96,7 +105,7 @@ class Bot:
         for name, adapter in self.adapters.items() if loops else ():
             # A pulling adapter (Telegram's long polling) runs for as long as the bot does.
             if isinstance(adapter, PullingAdapter):
-                self.runners.append(asyncio.create_task(adapter.run(self.ingress), name=name))
+                self.runners.append(asyncio.create_task(self._pull(name, adapter), name=name))
         self.started_at = time.monotonic()
         log.info(
             "brandbot %s started: platforms %s, store %s (%d migrations), pid %d", VERSION,
@@ -105,6 +114,21 @@ class Bot:
             extra={"version": VERSION, "platforms": sorted(self.webhooks),
                    "store": self.store.db.path, "migrations": self.store.schema_version},
         )
+
+    async def _pull(self, name: str, adapter: PullingAdapter) -> None:
+        """Pull a platform's updates while no other instance on the store does: Telegram
+        refuses a second getUpdates at once (409), and one instance's offset is every one's.
+        On SQLite (one process a file) this instance always does."""
+        while True:
+            with self.store.db.hold(f"pull:{name}") as mine:
+                if mine:
+                    self.pulling.add(name)
+                    try:
+                        await adapter.run(self.ingress)
+                    finally:
+                        self.pulling.discard(name)
+                    return
+            await asyncio.sleep(PULL_RETRY_SECONDS)
 
     async def stop(self) -> None:
         """Stop loops, services and sending (unsent rows stay), then close the store."""
@@ -182,10 +206,10 @@ def _telegram_menus(config: Config, texts: Texts) -> Menus:
 def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None = None) -> Bot:
     """Open the store (seeding it if new) and wire every part together."""
     clock = clock or Clock()
-    store = store or open_store(
-        config.resolve(config.store.path), busy_timeout_ms=config.store.busy_timeout_ms,
-        synchronous=config.store.synchronous, group_commit=config.store.group_commit,
+    store = store or open_configured(
+        config.store, config.resolve, busy_timeout_ms=config.store.busy_timeout_ms
     )
+    shared = store.db.backend == "postgresql"
     seed_knowledge_base(config, store, clock)
     seed_orders(config, store, clock)
     store.loyalty.configure(config.rewards, config.bot.zone, config.resolve, clock.now())
@@ -225,7 +249,10 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
         metrics,
     )
     events = ConversationEvents()
-    outgoing = Outgoing(store, adapters, clock, outbox.wake, events)
+    notices = InstanceNotices(store, outbox, events)
+    if shared:
+        events.relay = notices.relay  # a line logged here reaches streams held elsewhere
+    outgoing = Outgoing(store, adapters, clock, outbox.announce, events)
     wechat = webhooks.get("wechat")
     invite_qr = None
     if isinstance(wechat, WeChatAdapter) and wechat.settings.app_secret and config.rewards.enabled:
@@ -242,26 +269,36 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
         services={OrderService: orders}, metrics=metrics,
     )
     referrals = PaidOrderReferrals(store, outgoing, texts, config)
-    services: list[Service] = [
+    # With several instances on one store, one at a time runs each of these.
+    alone: list[Service] = [
         orders,
         HandoffTimer(pipeline),
         ExpiryReminders(store, outgoing, texts, config, clock),
-        # Deliveries left unhandled by a process that stopped mid-way are picked up again.
-        Periodic("resume", RESUME_SECONDS, pipeline.resume, next_in=pipeline.next_resume_in),
-        WalCheckpoints(store.db.path),
+        Retention(store, config.privacy, clock),
     ]
     if invite_qr is not None:
-        services.append(invite_qr)
+        alone.append(invite_qr)
+    for service in alone:
+        service.run_alone(store.db)
+    services: list[Service] = [
+        *alone,
+        # Deliveries left unhandled by a process that stopped mid-way are picked up again
+        # (every instance: each renews the leases of its own slow handlers here).
+        Periodic("resume", RESUME_SECONDS, pipeline.resume, next_in=pipeline.next_resume_in),
+        notices,
+    ]
     telegram = config.platforms.get("telegram")
     if isinstance(telegram, TelegramSettings) and telegram.enabled:
         # The "/" menu customers see is what the routes answer (handlers/__init__.py).
         services.append(CommandMenu(telegram, _telegram_menus(config, texts)))
-    store_path = Path(store.db.path)
-    services += [
-        DailyBackups(config.backup, store_path, config.resolve(config.backup.folder or "."),
-                     config.bot.zone, clock, metrics),
-        Retention(store, config.privacy, clock),
-    ]
+    if not shared:
+        # A SQLite file's own upkeep; PostgreSQL keeps its WAL, and pg_dump backs it up.
+        store_path = Path(store.db.path)
+        services += [
+            WalCheckpoints(store.db.path),
+            DailyBackups(config.backup, store_path, config.resolve(config.backup.folder or "."),
+                         config.bot.zone, clock, metrics),
+        ]
     redact = Redactor(config.secrets)
     return Bot(
         config=config, store=store, clock=clock, faqs=faqs, adapters=adapters,

@@ -13,10 +13,12 @@ from aiohttp.test_utils import TestClient
 from bot.app import Bot, build_bot
 from bot.config import Config, parse_config
 from bot.server.app import create_app
+from bot.store import Store, open_store
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.fakes.wechat_api import FakeWeChatApi
 from tests.fakes.whatsapp_api import FakeGraphApi
 from tests.helpers.chat import Chat
+from tests.helpers.postgres import Cluster, start_cluster
 from tests.helpers.wechat import APP_ID, APP_SECRET
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,13 +42,69 @@ def no_internet(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """The suite's PostgreSQL server (started on first use; skipped, saying why, if it
+    cannot run here)."""
+    cluster, reason = start_cluster()
+    if cluster is None:
+        pytest.skip(reason)
+    yield cluster
+    cluster.stop()
+
+
 @pytest.fixture
-def make_config(tmp_path: Path) -> Callable[..., Config]:
-    """A Config for the sample brand with a fresh store file; tables may be overridden."""
+def backend() -> str:
+    """The store backend of a test: SQLite, unless its folder runs it on both."""
+    return "sqlite"
+
+
+@pytest.fixture
+def store_location(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Callable[[str], str]:
+    """Where a test's store named `name` lives: a file in tmp_path, or (PostgreSQL) a fresh
+    database of its own; the same name gives the same store again (a restart)."""
+    known: dict[str, str] = {}
+
+    def location(name: str = "brandbot.db") -> str:
+        if backend != "postgresql":
+            return str(tmp_path / name)
+        if name not in known:
+            cluster: Cluster = request.getfixturevalue("postgres")
+            known[name] = cluster.fresh()
+        return known[name]
+
+    return location
+
+
+@pytest.fixture
+def new_store(store_location: Callable[[str], str]) -> Iterator[Callable[..., Store]]:
+    """Opens a test's store by name on the test's backend (closed at the end)."""
+    opened: list[Store] = []
+
+    def open_named(name: str = "brandbot.db", **options: Any) -> Store:
+        store = open_store(store_location(name), **options)
+        opened.append(store)
+        return store
+
+    yield open_named
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def make_config(
+    tmp_path: Path, store_location: Callable[[str], str], backend: str
+) -> Callable[..., Config]:
+    """A Config for the sample brand with a fresh store (file, or PostgreSQL database on that
+    backend); tables may be overridden."""
+    where = store_location()
+    store_table = {"url": where} if backend == "postgresql" else {"path": where}
 
     def make(env: dict[str, str] | None = None, **tables: Any) -> Config:
         data: dict[str, Any] = {
-            "store": {"path": str(tmp_path / "brandbot.db")},
+            "store": dict(store_table),
             # Lexical unless a test asks for more: `semantic = "auto"` would follow the venv.
             "knowledge_base": {"path": str(ROOT / "knowledge_base"), "semantic": False},
             "outbox": {"base_delay_seconds": 0.01, "max_delay_seconds": 0.2,

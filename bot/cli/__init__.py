@@ -1,5 +1,6 @@
-"""The `brandbot` command: serve, shell, webhook, wechat, orders, outbox, kb, staff, backup and
-customer, one module each; every failure a user can cause is one clear line, never a traceback."""
+"""The `brandbot` command: serve, shell, webhook, wechat, orders, outbox, kb, staff, backup,
+store and customer, one module each; every failure a user can cause is one clear line, never a
+traceback."""
 
 from __future__ import annotations
 
@@ -9,9 +10,17 @@ import sqlite3
 import sys
 from collections.abc import Sequence
 
-from bot.cli import backup, customer, kb, orders, outbox, serve, staff, webhook, wechat
+import psycopg
+
+from bot.cli import backup, customer, kb, orders, outbox, serve, staff, store, webhook, wechat
 from bot.cli.logs import LOGS
-from bot.core.errors import CommandError, ConfigError, KnowledgeBaseError, StoreFileError
+from bot.core.errors import (
+    CommandError,
+    ConfigError,
+    KnowledgeBaseError,
+    StoreFileError,
+    StoreUnavailable,
+)
 from bot.core.version import VERSION
 
 
@@ -21,7 +30,7 @@ def parser() -> argparse.ArgumentParser:
     main.add_argument("--version", action="version", version=f"brandbot {VERSION}")
     main.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     commands = main.add_subparsers(dest="command", required=True)
-    for module in (serve, webhook, wechat, kb, orders, outbox, staff, backup, customer):
+    for module in (serve, webhook, wechat, kb, orders, outbox, staff, backup, store, customer):
         module.register(commands)
     return main
 
@@ -60,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:
         print(f"brandbot: {describe(error)}", file=sys.stderr)
         return 1
-    except sqlite3.Error as error:
+    except (sqlite3.Error, psycopg.Error, StoreUnavailable) as error:
         print(f"brandbot: the store cannot be used: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -22,9 +22,17 @@ def _summary(found: Inspection) -> str:
             f" migrations, integrity {found.integrity}")
 
 
+POSTGRES_BACKUPS = (
+    "the store is a PostgreSQL database: back it up with pg_dump (pg_dump -Fc -f FILE URL)"
+    " and restore with pg_restore; brandbot backup and restore handle SQLite files"
+)
+
+
 def backup(args: argparse.Namespace) -> int:
     """Copy the store to FILE (or a dated file inside a folder) while it may be serving."""
     config = config_of(args)
+    if config.store.is_postgres:
+        raise CommandError(POSTGRES_BACKUPS)
     store = config.resolve(config.store.path)
     target = Path(args.file)
     if target.is_dir():
@@ -41,6 +49,8 @@ def backup(args: argparse.Namespace) -> int:
 def restore(args: argparse.Namespace) -> int:
     """Put a backup in place of the store; refused while a server is running on it."""
     config = config_of(args)
+    if config.store.is_postgres:
+        raise CommandError(POSTGRES_BACKUPS)
     store = config.resolve(config.store.path)
     source = Path(args.file)
     if source.exists() and source.resolve() == store.resolve():

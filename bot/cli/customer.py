@@ -13,7 +13,7 @@ from typing import Any
 from bot.cli.common import config_of, with_config
 from bot.core.clock import Clock
 from bot.core.errors import CommandError
-from bot.store import Store, open_store
+from bot.store import Store, open_configured
 from bot.store.privacy import Person
 
 
@@ -29,10 +29,12 @@ def _person(store: Store, reference: str) -> Person:
 
 def _opened(args: argparse.Namespace) -> Store:
     config = config_of(args)
+    if config.store.is_postgres:
+        return open_configured(config.store, config.resolve)
     path = config.resolve(config.store.path)
     if not path.is_file():
         raise CommandError(f"{path}: no such store")
-    return open_store(path)
+    return open_configured(config.store, config.resolve)
 
 
 def export(args: argparse.Namespace) -> int:

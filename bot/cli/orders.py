@@ -11,13 +11,13 @@ from bot.cli.common import config_of, with_config
 from bot.core.clock import Clock
 from bot.core.errors import OrderFileError
 from bot.orders.importer import import_orders
-from bot.store import open_store
+from bot.store import open_configured
 
 
 def orders_import(args: argparse.Namespace) -> int:
     """Upsert orders from a CSV or JSON file and report every rejected row."""
     config = config_of(args)
-    store = open_store(config.resolve(config.store.path))
+    store = open_configured(config.store, config.resolve)
 
     def progress(done: int, total: int) -> None:
         if total >= 1000:  # small files finish before a progress line would help
@@ -42,7 +42,7 @@ def orders_import(args: argparse.Namespace) -> int:
 def orders_paused(args: argparse.Namespace) -> int:
     """List customers paused from order lookups after too many failed tries."""
     config = config_of(args)
-    store = open_store(config.resolve(config.store.path))
+    store = open_configured(config.store, config.resolve)
     try:
         rows = store.orders.attempts.paused(Clock().now())
     finally:

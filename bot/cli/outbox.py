@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.cli.common import config_of, with_config
 from bot.core.clock import Clock
-from bot.store import open_store
+from bot.store import open_configured
 
 STATUSES = ("pending", "sending", "failed", "undeliverable", "sent")
 
@@ -15,7 +15,7 @@ STATUSES = ("pending", "sending", "failed", "undeliverable", "sent")
 def outbox_list(args: argparse.Namespace) -> int:
     """Print the counts per status, then the newest rows of the statuses asked for."""
     config = config_of(args)
-    store = open_store(config.resolve(config.store.path))
+    store = open_configured(config.store, config.resolve)
     try:
         counts = store.outbox.counts()
         print(", ".join(f"{status} {n}" for status, n in sorted(counts.items())) or "empty")
@@ -32,7 +32,7 @@ def outbox_list(args: argparse.Namespace) -> int:
 def outbox_retry(args: argparse.Namespace) -> int:
     """Make failed rows due again; a running server sends them within its poll interval."""
     config = config_of(args)
-    store = open_store(config.resolve(config.store.path))
+    store = open_configured(config.store, config.resolve)
     try:
         count = store.outbox.retry(Clock().now(), None if args.all else args.id)
     finally:

@@ -7,6 +7,7 @@ import asyncio
 import errno
 import socket
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, TextIO
 
 from aiohttp import web
@@ -43,18 +44,24 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _held(config: Config) -> AbstractContextManager[object]:
+    """A SQLite file's shared lock (a restore waits for it); a PostgreSQL store has none."""
+    if config.store.is_postgres:
+        return nullcontext()
+    return StoreLock(config.resolve(config.store.path))
+
+
 def serve(args: argparse.Namespace) -> int:
     """Run the HTTP server until interrupted."""
     config = config_of(args)
     sock = listen(config.server.host, config.server.port)
-    store_path = config.resolve(config.store.path)
     # Shared with other servers on the same file; a restore waits for all of them to stop.
-    with StoreLock(store_path):
+    with _held(config):
         bot = build_bot(config)
         host, port = sock.getsockname()[:2]
         print(
             f"brandbot for {config.bot.brand}: web chat on http://{host}:{port}/"
-            f" (store {store_path})",
+            f" (store {bot.store.db.path})",
             flush=True,
         )
         web.run_app(create_app(bot), sock=sock, print=None, access_log=None)
@@ -90,7 +97,7 @@ async def _shell(config: Config, user_id: str, lines: TextIO, out: TextIO) -> No
 def shell(args: argparse.Namespace) -> int:
     """Chat with the bot in the terminal (works with piped input)."""
     config = config_of(args)
-    with StoreLock(config.resolve(config.store.path)):
+    with _held(config):
         asyncio.run(_shell(config, args.as_user, sys.stdin, sys.stdout))
     return 0
 

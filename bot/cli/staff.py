@@ -9,7 +9,7 @@ from typing import Any
 from bot.cli.common import config_of, with_config
 from bot.core.clock import Clock
 from bot.staff.signin import issue_link
-from bot.store import open_store
+from bot.store import open_configured
 
 CLI = "cli"  # who made the link, in the audit log
 
@@ -26,7 +26,7 @@ def staff_link(args: argparse.Namespace) -> int:
     if not config.console.enabled:
         print("the staff console is switched off: [console] enabled = false", file=sys.stderr)
         return 2
-    store = open_store(config.resolve(config.store.path))
+    store = open_configured(config.store, config.resolve)
     try:
         link = issue_link(store, config, staff, f"{CLI}:{staff}", Clock().now())
     finally:

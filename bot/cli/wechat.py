@@ -18,7 +18,7 @@ from bot.config import Config
 from bot.config.wechat import WeChatSettings
 from bot.core.clock import Clock
 from bot.core.errors import ConfigError, DataError, OutboundError
-from bot.store import Store, open_store
+from bot.store import Store, open_configured
 
 TIMEOUT = 15.0
 
@@ -77,7 +77,7 @@ def menu_command(args: argparse.Namespace) -> int:
         if args.dry_run:
             print(json.dumps(menu, ensure_ascii=False, indent=2))
             return 0
-    store = open_store(config.resolve(config.store.path))
+    store = open_configured(config.store, config.resolve)
     try:
         return asyncio.run(_run(config, store, args.menu_command, menu))
     except (OutboundError, aiohttp.ClientError, TimeoutError) as error:

@@ -21,7 +21,7 @@ from bot.config.reader import TableReader
 from bot.config.rewards import RewardsSettings, read_rewards
 from bot.config.server import ServerSettings, read_server
 from bot.config.staff import HandoffSettings, StaffSettings, read_handoff, read_staff
-from bot.config.store import StoreSettings, read_store
+from bot.config.store import StoreSettings, read_store, url_problem
 from bot.config.web import WebSettings, read_web
 from bot.core.errors import ConfigError
 
@@ -95,6 +95,13 @@ def parse_config(
     # Environment overrides let several instances share one config file.
     if env.get("BRANDBOT_DB"):
         store = replace(store, path=env["BRANDBOT_DB"])
+    if env.get("BRANDBOT_STORE_URL"):
+        url = env["BRANDBOT_STORE_URL"]
+        problem = url_problem(url)
+        if problem is None:
+            store = replace(store, url=url)
+        else:
+            problems.append(f"BRANDBOT_STORE_URL: {problem}")
     if env.get("BRANDBOT_PORT"):
         try:
             server = replace(server, port=int(env["BRANDBOT_PORT"]))

@@ -21,6 +21,7 @@
     │   ├── MediaError           an image in a reply could not be fetched or made WeChat media
     │   └── SourceUnavailable    the shop's order API did not answer (or its breaker is open)
     ├── StoreBusy              another writer holds the store's lock past the busy limit: 503
+    ├── StoreUnavailable       the PostgreSQL server cannot be reached or refuses us
     ├── UsageError             a staff command's arguments do not fit: answer with its usage
     └── CommandError           a `brandbot` command cannot do what was asked (one line says why)
 """
@@ -137,6 +138,10 @@ class MediaError(OutboundError):
 
 class SourceUnavailable(OutboundError):
     """The order system did not answer in time (or its breaker is open); try again later."""
+
+
+class StoreUnavailable(BotError):
+    """The PostgreSQL server named in `[store] url` cannot be reached, or refused us."""
 
 
 class StoreBusy(BotError):

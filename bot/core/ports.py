@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -57,6 +58,14 @@ class UpdateSink(Protocol):
 
     async def committed(self) -> None:
         """Return once what was taken is durable (raises StoreBusy if it was lost)."""
+        ...
+
+
+class JobLocks(Protocol):
+    """Which instance runs a background job now, when several share one store."""
+
+    def hold(self, name: str) -> AbstractContextManager[bool]:
+        """Whether this instance may run the job `name` now; held until the block ends."""
         ...
 
 

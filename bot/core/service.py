@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from bot.core.errors import StoreBusy
+from bot.core.ports import JobLocks
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,11 @@ class Service:
         self.first_round_after = first_round_after
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.locks: JobLocks | None = None  # set: one instance at a time runs the rounds
+
+    def run_alone(self, locks: JobLocks) -> None:
+        """Run rounds only while no other instance on the same store runs this job's."""
+        self.locks = locks
 
     @property
     def active(self) -> bool:
@@ -77,7 +83,7 @@ class Service:
             # Cleared before the round, so a wake() during it is not lost.
             self._wake.clear()
             try:
-                delay = await self.round()
+                delay = await self._round()
             except StoreBusy:
                 log.warning("%s round put off: the store is busy", self.name)
                 delay = None
@@ -86,9 +92,22 @@ class Service:
                 delay = None
             await self._sleep(self.every if delay is None else delay)
 
+    async def _round(self) -> float | None:
+        if self.locks is None:
+            return await self.round()
+        with self.locks.hold(f"job:{self.name}") as mine:
+            # Not ours: another instance runs it now; look again after the usual wait.
+            return await self.round() if mine else None
+
     async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout=max(MIN_WAIT, seconds))
+        # asyncio.wait, not wait_for: on Python 3.11 a task cancelled while wait_for's
+        # timeout fires can wait for ever for the inner wait (seen with short waits, when
+        # `stop` cancels the job); wait returns at the timeout, and a cancel goes through.
+        waiter = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=max(MIN_WAIT, seconds))
+        finally:
+            waiter.cancel()
 
 
 class Periodic(Service):

@@ -2,14 +2,16 @@
 
 Outgoing publishes after it logs a line for a customer; the web chat's event stream
 subscribes. Only the fact is published: subscribers read the lines from the log, so a missed
-or doubled notice loses nothing and a second process falls back to polling.
+or doubled notice loses nothing. Instances sharing a PostgreSQL store hand the fact to a
+`relay` (a NOTIFY, sent at commit) and each one's listener delivers it to its own
+subscribers (runtime/instances.py), so a line logged by one reaches a stream held by another.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
@@ -37,11 +39,21 @@ class Subscription:
 class ConversationEvents:
     """Who listens to which customer's conversation, and the publishing side."""
 
-    def __init__(self) -> None:
+    def __init__(self, relay: Callable[[str], None] | None = None) -> None:
         self._listeners: dict[str, set[Subscription]] = defaultdict(set)
+        self.relay = relay  # tells every instance (this one too, again) besides this one
 
     def publish(self, customer_id: str) -> None:
         """Tell every listener of this customer that new lines are logged."""
+        # Here at once, and through the relay (a NOTIFY, sent at commit) everywhere: a
+        # listener woken before the commit reads nothing new and is woken again by the
+        # notice; one woken twice reads no line twice (it reads after the last id it sent).
+        self.deliver(customer_id)
+        if self.relay is not None:
+            self.relay(customer_id)
+
+    def deliver(self, customer_id: str) -> None:
+        """Wake this process's listeners of this customer."""
         for subscription in tuple(self._listeners.get(customer_id, ())):
             subscription.notify()
 

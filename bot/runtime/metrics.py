@@ -67,14 +67,14 @@ class StoreCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         """The store's numbers; only `brandbot_store_up 0` if it cannot be read."""
         up = GaugeMetricFamily("brandbot_store_up", "1 if the store answered this scrape")
-        connection = self.store.db.conn
+        busy, errors = self.store.db.statement_failures()
         failures = CounterMetricFamily(
             "brandbot_store_statement_failures",
             "Store statements that failed: busy (locked past the busy timeout) or error",
             labels=["kind"],
         )
-        failures.add_metric(["busy"], connection.busy)
-        failures.add_metric(["error"], connection.errors)
+        failures.add_metric(["busy"], busy)
+        failures.add_metric(["error"], errors)
         db = self.store.db
         # Group commit: messages handled divided by these is how many share a commit.
         commits = CounterMetricFamily(

@@ -34,6 +34,7 @@ from bot.store.outbox import OutboxRow
 log = logging.getLogger(__name__)
 
 BATCH = 50
+OUTBOX_CHANNEL = "brandbot_outbox"  # instances sharing a PostgreSQL store wake each other
 SHUTDOWN_GRACE = 2.0  # seconds a clean stop waits for sends already on the wire
 PRUNE_SECONDS = 60.0
 # A platform whose due rows all wait behind earlier rows of their chats is not searched
@@ -70,6 +71,10 @@ class Outbox(Service):
         # look again anyway (another process may have queued rows): searching the queue of
         # one chat with thousands of rows behind a row on the wire costs time for nothing.
         self._drained: set[str] = set()
+        # Counts wakes: a claim that awaited the store (PostgreSQL) may have missed rows
+        # queued meanwhile, and must not mark its platform drained over their wake.
+        self._wakes = 0
+        self._claimed_at: datetime | None = None  # the moment the last claims were made for
         self._recheck_at = 0.0
 
     def enqueue(
@@ -77,12 +82,19 @@ class Outbox(Service):
     ) -> int | None:
         """Store a request to send and wake the sender; None if it was already queued."""
         row_id = self.store.outbox.enqueue(request, self.clock.now(), dedupe_key=dedupe_key)
-        self.wake()
+        self.announce()
         return row_id
+
+    def announce(self) -> None:
+        """New rows are stored: wake this sender, and the other instances' on a shared store
+        (one of them may be free while this one is at its limit)."""
+        self.wake()
+        self.store.db.notify(OUTBOX_CHANNEL)
 
     def wake(self) -> None:
         """Tell the sender there is new work (or a chat's row was just sent)."""
         self._drained.clear()
+        self._wakes += 1
         self._idle.clear()
         super().wake()
 
@@ -118,7 +130,9 @@ class Outbox(Service):
             self._idle.set()
         delay = self.settings.poll_interval_seconds
         now = self.clock.now()
-        due = self.store.outbox.next_due_at(now)
+        # Rows due since the claims looked (they await PostgreSQL: that takes a while) count
+        # as due now, or a platform marked drained would pass over them until the recheck.
+        due = self.store.outbox.next_due_at(self._claimed_at or now)
         if due is not None:
             delay = min(delay, (due - now).total_seconds())
             # A row falling due may be the head its chat's queue waits for.
@@ -136,7 +150,7 @@ class Outbox(Service):
         if self.session is None:
             raise RuntimeError("outbox not started")
         self._prune()
-        now = self.clock.now()
+        now = self._claimed_at = self.clock.now()
         lease = timedelta(seconds=self.settings.lease_seconds)
         started = 0
         token_wait: float | None = None
@@ -154,10 +168,11 @@ class Outbox(Service):
             limit = min(room, tokens, BATCH)
             if limit < 1:
                 continue
+            wakes = self._wakes
             claimed = self.store.outbox.claim_due(
                 now, limit, lease, platform=platform, exclude=list(self._sending)
             )
-            if len(claimed) < limit:
+            if len(claimed) < limit and wakes == self._wakes:
                 self._drained.add(platform)
             for row in claimed:
                 self._start(row)

@@ -1,11 +1,16 @@
-"""The store owns every table and every SQL statement: open_store(path) -> Store."""
+"""The store owns every table and every SQL statement: open_store(path or URL) -> Store.
+
+A path is a SQLite file (the default); a postgresql:// URL is a database several instances
+share (bot/store/postgres/).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bot.config.store import POSTGRES_SCHEMES, StoreSettings
 from bot.store.conversations import Conversations
 from bot.store.customers import Customers
 from bot.store.database import Database
@@ -22,6 +27,8 @@ from bot.store.migrations import ensure_schema
 from bot.store.operations import Operations
 from bot.store.orders.orders import Orders
 from bot.store.outbox import OutboxRows
+from bot.store.postgres.database import PostgresDatabase
+from bot.store.postgres.schema import ensure_postgres_schema
 from bot.store.privacy import Privacy
 from bot.store.reports import Reports
 from bot.store.rewards.programme import Loyalty
@@ -94,17 +101,48 @@ class Store:
         self.db.close()
 
 
+def is_store_url(location: str | Path) -> bool:
+    """Whether a store location is a PostgreSQL URL (else it is a SQLite file's path)."""
+    return str(location).split("://", 1)[0] in POSTGRES_SCHEMES and "://" in str(location)
+
+
 def open_store(
     path: str | Path, *, synchronous: str = "NORMAL", busy_timeout_ms: int = 5000,
-    group_commit: bool = False,
+    group_commit: bool = False, password: str = "", pool_size: int = 8,
+    lock_timeout_ms: int = 5000,
 ) -> Store:
-    """Open (or create) the store at `path` and bring its schema up to date.
+    """Open (or create) the store at `path` (or PostgreSQL URL) and bring its schema up to
+    date.
 
     The default busy timeout suits the command line; the server passes its short one and
     groups the commits of concurrent messages (bot/store/database.py).
     """
+    if is_store_url(path):
+        postgres = PostgresDatabase(
+            str(path), password=password, pool_size=pool_size,
+            lock_timeout_ms=lock_timeout_ms, busy_timeout_ms=busy_timeout_ms,
+        )
+        store = Store(postgres)
+        store.schema_version = ensure_postgres_schema(postgres)
+        return store
     db = Database(path, synchronous=synchronous, busy_timeout_ms=busy_timeout_ms)
     store = Store(db)
     store.schema_version = ensure_schema(db)
     db.group_commit = group_commit  # after the migrations, which run their own transactions
     return store
+
+
+def open_configured(
+    settings: StoreSettings, resolve: Callable[[str], Path], *, busy_timeout_ms: int = 5000
+) -> Store:
+    """The store `[store]` names: its PostgreSQL `url`, else the SQLite file at `path`
+    (with its durability and group commit settings)."""
+    if settings.is_postgres:
+        return open_store(
+            settings.url, password=settings.password, pool_size=settings.pool_size,
+            lock_timeout_ms=settings.lock_timeout_ms, busy_timeout_ms=busy_timeout_ms,
+        )
+    return open_store(
+        resolve(settings.path), busy_timeout_ms=busy_timeout_ms,
+        synchronous=settings.synchronous, group_commit=settings.group_commit,
+    )

@@ -78,7 +78,7 @@ class Conversations:
         rows = list(
             self.db.query(
                 "SELECT * FROM conversation_log WHERE customer_id = ? AND id > ?"
-                " AND (? IS NULL OR platform = ?) ORDER BY id DESC LIMIT ?",
+                " AND (CAST(? AS TEXT) IS NULL OR platform = ?) ORDER BY id DESC LIMIT ?",
                 [customer_id, after_id, platform, platform, limit],
             )
         )

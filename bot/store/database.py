@@ -32,13 +32,14 @@ import logging
 import sqlite3
 import time
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from bot.core.errors import StoreBusy
 from bot.store.connection import CountingConnection
+from bot.store.cursor import Cursor
 
 Params = Sequence[Any] | Mapping[str, Any]
 
@@ -64,7 +65,13 @@ def is_busy(error: sqlite3.OperationalError) -> bool:
 
 
 class Database:
-    """One SQLite connection used from the event-loop thread; no awaits inside a transaction."""
+    """One SQLite connection used from the event-loop thread; no awaits inside a transaction.
+
+    The PostgreSQL backend (bot/store/postgres/) keeps the same contract; the methods after
+    `close` are the part only a store shared by several instances gives meaning to.
+    """
+
+    backend = "sqlite"
 
     def __init__(
         self, path: str | Path, *, synchronous: str = "NORMAL", busy_timeout_ms: int = 100,
@@ -152,7 +159,7 @@ class Database:
         ):
             self._open_group()
 
-    def execute(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: Params = ()) -> Cursor:
         """Run one parameterised statement."""
         self._enter(sql)
         return self._statement(sql, params)
@@ -297,6 +304,59 @@ class Database:
         """Commit what is grouped, then close the connection."""
         self.flush()
         self.conn.close()
+
+    def statement_failures(self) -> tuple[int, int]:
+        """Statements refused as busy, and those that failed otherwise."""
+        return self.conn.busy, self.conn.errors
+
+    def notify(self, channel: str, payload: str = "") -> None:
+        """Tell other instances (a shared store's); one SQLite file has none to tell."""
+
+    @property
+    def skip_locked(self) -> str:
+        """The clause making a claiming SELECT skip rows being claimed: SQLite's writer
+        lock already lets one claim run at a time."""
+        return ""
+
+    @contextmanager
+    def hold(self, name: str) -> Iterator[bool]:
+        """Whether this process may run the job `name` now: always, on SQLite (each process
+        on one file runs its jobs, as before; the jobs are safe to run twice)."""
+        yield True
+
+    async def notifications(
+        self, channels: tuple[str, ...], listening: Callable[[], None] | None = None
+    ) -> AsyncIterator[tuple[str, str]]:
+        """Other instances' notifications: none come to a SQLite file."""
+        for _ in ():
+            yield "", ""
+
+    def table_names(self) -> list[str]:
+        """The store's tables, by name."""
+        return [str(row["name"]) for row in self.query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " ORDER BY name"
+        )]
+
+    def column_names(self, table: str) -> list[str]:
+        """A table's columns, in order."""
+        return [str(row["name"]) for row in self.query(
+            "SELECT name FROM pragma_table_info(?) ORDER BY cid", [table]
+        )]
+
+    def referenced_tables(self, table: str) -> set[str]:
+        """The tables `table`'s foreign keys refer to."""
+        return {str(row["parent"]) for row in self.query(
+            'SELECT DISTINCT "table" AS parent FROM pragma_foreign_key_list(?)', [table]
+        )}
+
+    def batches(
+        self, sql: str, size: int, params: Params = ()
+    ) -> Iterator[list[tuple[Any, ...]]]:
+        """A query's rows as tuples, `size` at a time (a large table is never all in memory)."""
+        cursor = self.conn.execute(sql, params)
+        while rows := cursor.fetchmany(size):
+            yield [tuple(row) for row in rows]
 
 
 def checkpoint(path: str) -> tuple[int, int, int]:

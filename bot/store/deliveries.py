@@ -129,9 +129,11 @@ class Deliveries:
 
         Unhandled ones stay whatever their age (they are still to be handled).
         """
+        # By the primary key, not SQLite's rowid: PostgreSQL has none.
         cursor = self.db.execute(
-            "DELETE FROM deliveries WHERE rowid IN (SELECT rowid FROM deliveries"
-            " WHERE status = 'handled' AND received_at < ? ORDER BY received_at LIMIT ?)",
+            "DELETE FROM deliveries WHERE (platform, delivery_key) IN (SELECT platform,"
+            " delivery_key FROM deliveries WHERE status = 'handled' AND received_at < ?"
+            " ORDER BY received_at LIMIT ?)",
             [iso(cutoff), batch],
         )
         return cursor.rowcount

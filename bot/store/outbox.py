@@ -90,22 +90,25 @@ class OutboxRows:
         # Rows this sender has on the wire stay its own, even if their lease ran out.
         if exclude:
             only += f" AND o.id NOT IN ({', '.join('?' for _ in exclude)})"
-        with self.db.transaction():
-            # `status IN (…)` picks the partial index of unfinished rows in id order (0081),
-            # so the scan starts at the queue's oldest row and stops after `limit` heads.
-            rows = self.db.query(
-                "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1,"
-                " updated_at = ? WHERE id IN (SELECT o.id FROM outbox o"
-                " INDEXED BY outbox_unfinished WHERE o.status IN ('pending', 'sending')"
-                " AND ((o.status = 'pending' AND o.next_attempt_at <= ?)"
-                " OR (o.status = 'sending' AND o.lease_until < ?)) " + only +
-                " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.platform = o.platform"
-                " AND e.chat_id = o.chat_id AND e.status IN ('pending', 'sending')"
-                " AND e.id < o.id) ORDER BY o.platform, o.id LIMIT ?) RETURNING *",
-                [iso(now + lease), iso(now), iso(now), iso(now),
-                 *([platform] if platform is not None else []), *exclude, limit],
-            )
-            claimed = [_row(row) for row in rows]
+        # One statement, atomic on its own. On a shared store (PostgreSQL) `skip_locked`
+        # makes instances claiming at once pass over each other's rows instead of waiting;
+        # a chat's next row still waits while an earlier one is unfinished, whoever has it.
+        # `status IN (…)` picks the partial index of unfinished rows in id order (0081),
+        # so the scan starts at the queue's oldest row and stops after `limit` heads.
+        rows = self.db.query(
+            "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1,"
+            " updated_at = ? WHERE id IN (SELECT o.id FROM outbox o"
+            " INDEXED BY outbox_unfinished WHERE o.status IN ('pending', 'sending')"
+            " AND ((o.status = 'pending' AND o.next_attempt_at <= ?)"
+            " OR (o.status = 'sending' AND o.lease_until < ?)) " + only +
+            " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.platform = o.platform"
+            " AND e.chat_id = o.chat_id AND e.status IN ('pending', 'sending')"
+            " AND e.id < o.id) ORDER BY o.platform, o.id LIMIT ?" + self.db.skip_locked
+            + ") RETURNING *",
+            [iso(now + lease), iso(now), iso(now), iso(now),
+             *([platform] if platform is not None else []), *exclude, limit],
+        )
+        claimed = [_row(row) for row in rows]
         return sorted(claimed, key=lambda row: row.id)
 
     def release(self, row_ids: list[int], now: datetime) -> None:
@@ -200,7 +203,7 @@ class OutboxRows:
         value = self.db.scalar(
             "SELECT min(at) FROM (SELECT min(next_attempt_at) AS at FROM outbox"
             " WHERE status = 'pending' AND next_attempt_at > ? UNION ALL"
-            " SELECT min(lease_until) FROM outbox WHERE status = 'sending')",
+            " SELECT min(lease_until) FROM outbox WHERE status = 'sending') AS due",
             [iso(now)],
         )
         return parse_iso(value) if value else None

@@ -1,4 +1,5 @@
-"""What became of every message: the store file and the fakes' records, reconciled.
+"""What became of every message: the store (a file or a PostgreSQL URL) and the fakes'
+records, reconciled.
 
 Acknowledged messages must be recorded and handled (once); every outbox row to a platform must
 end `sent` and be among the sends the platform took; a platform that took the same row more
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.store import open_store
@@ -49,7 +51,7 @@ class Tally:
                 f"duplicates {self.duplicates}, strays {len(self.strays)}")
 
 
-def inbound_lines(db: Path, deliveries: Iterable[Delivery]) -> Counter[tuple[str, str]]:
+def inbound_lines(db: str | Path, deliveries: Iterable[Delivery]) -> Counter[tuple[str, str]]:
     """How often each delivery was logged as received, by (platform, key)."""
     store = open_store(db)
     try:
@@ -70,7 +72,7 @@ def inbound_lines(db: Path, deliveries: Iterable[Delivery]) -> Counter[tuple[str
         store.close()
 
 
-def tally(db: Path, deliveries: Iterable[Delivery], sends: list[Send]) -> Tally:
+def tally(db: str | Path, deliveries: Iterable[Delivery], sends: list[Send]) -> Tally:
     """Reconcile what customers were told with the store and what the platforms took."""
     deliveries = list(deliveries)
     result = Tally()
@@ -112,3 +114,16 @@ def tally(db: Path, deliveries: Iterable[Delivery], sends: list[Send]) -> Tally:
         elif count > expected[send]:
             result.duplicates += count - expected[send]
     return result
+
+
+def left_at_the_kill(db: str | Path) -> tuple[int, int]:
+    """Rows on the wire, and messages taken but not answered, as a killed process left them
+    (with several instances, the live ones' too: they share the store)."""
+    store = open_store(db)
+    try:
+        sending = store.outbox.counts().get("sending", 0)
+        later = datetime.now(UTC) + timedelta(days=1)  # live leases too
+        unanswered = len(store.deliveries.unhandled(later, limit=100_000))
+    finally:
+        store.close()
+    return sending, unanswered

@@ -16,6 +16,7 @@ from bot.server.app import create_app
 from bot.server.running import BOT_KEY
 from tests.adapters.telegram.test_adapter import post, settle, text_update
 from tests.fakes.telegram_api import FakeTelegramApi, telegram_config
+from tests.helpers.backends import writer_lock_held
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
 
@@ -108,17 +109,9 @@ async def test_outbox_depth_and_oldest_pending_age_show_a_platform_that_is_down(
 
 async def test_store_failures_are_counted_busy_apart(client: TestClient[Any, Any]) -> None:
     bot = client.app[BOT_KEY]
-    other = type(bot.store.db)(bot.store.db.path)
-    other.execute("PRAGMA busy_timeout = 0")
-    bot.store.db.execute("PRAGMA busy_timeout = 0")
-    other.execute("BEGIN IMMEDIATE")
-    try:
-        with pytest.raises(Exception, match=r"locked|busy"):
-            bot.store.operations.probe_write(bot.clock.now())
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
-    with pytest.raises(Exception, match="no such table"):
+    with writer_lock_held(bot.store), pytest.raises(Exception, match=r"locked|busy"):
+        bot.store.operations.probe_write(bot.clock.now())
+    with pytest.raises(Exception, match=r"no such table|does not exist"):
         bot.store.db.execute("SELECT * FROM no_such_table")
     samples = await scrape(client)
     assert value(samples, "brandbot_store_statement_failures_total", kind="busy") == 1

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -13,7 +12,7 @@ from bot.core.adapter import OutboundRequest, RateLimits, SendResult, SendStatus
 from bot.core.clock import Clock
 from bot.core.http import HttpTransport, classify_http, retry_after_seconds
 from bot.runtime.outbox import Outbox
-from bot.store import Store, open_store
+from bot.store import Store
 from tests.fakes.platform_api import FakePlatformApi, Step
 
 SETTINGS = OutboxSettings(
@@ -32,8 +31,8 @@ async def api() -> AsyncIterator[FakePlatformApi]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    return open_store(tmp_path / "outbox.db")
+def store(new_store: Callable[..., Store]) -> Store:
+    return new_store("outbox.db")
 
 
 def make_outbox(store: Store, api: FakePlatformApi, limits: RateLimits = FAST) -> Outbox:
@@ -117,15 +116,15 @@ async def test_gives_up_after_max_attempts(store: Store, api: FakePlatformApi) -
 
 
 async def test_rows_pending_at_shutdown_are_sent_after_restart(
-    tmp_path: Path, api: FakePlatformApi
+    new_store: Callable[..., Store], api: FakePlatformApi
 ) -> None:
-    path = tmp_path / "restart.db"
-    first = open_store(path)
+    path = "restart.db"
+    first = new_store(path)
     # Enqueued while no sender runs, as if the process stopped right after storing them.
     for text in ("one", "two", "three"):
         first.outbox.enqueue(request(text), Clock().now())
     first.close()
-    second = open_store(path)
+    second = new_store(path)
     outbox = make_outbox(second, api)
     await outbox.start()
     try:

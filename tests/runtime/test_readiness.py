@@ -21,6 +21,7 @@ from tests.adapters.whatsapp.helpers import settings_table, signature
 from tests.fakes.telegram_api import FakeTelegramApi, telegram_config
 from tests.fakes.wechat_api import FakeWeChatApi
 from tests.fakes.whatsapp_api import FakeGraphApi
+from tests.helpers.backends import writer_lock_held
 from tests.helpers.paths import FIXTURES
 from tests.helpers.wechat import APP_ID, APP_SECRET, ENV, platform_table
 
@@ -145,13 +146,8 @@ async def test_readyz_flips_when_sends_to_a_platform_keep_failing(
 
 async def test_a_store_that_cannot_take_a_write_is_not_ready(client: TestClient[Any, Any]) -> None:
     bot = client.app[BOT_KEY]
-    holder = type(bot.store.db)(bot.store.db.path)
-    holder.execute("BEGIN IMMEDIATE")  # another writer holds the lock past the busy timeout
-    bot.store.db.execute("PRAGMA busy_timeout = 0")
-    try:
+    # Another writer holds the lock past the busy timeout.
+    with writer_lock_held(bot.store):
         status, body = await readyz(client)
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
     assert status == 503 and body["checks"]["store"].startswith("cannot write: ")
     assert (await readyz(client))[0] == 200

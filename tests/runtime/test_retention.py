@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from bot.config.privacy import PrivacySettings
 from bot.core.adapter import OutboundRequest
 from bot.core.clock import FixedClock
 from bot.core.message import Reply
 from bot.runtime.retention import Retention
-from bot.store import Store, open_store
+from bot.store import Store
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
@@ -31,8 +31,10 @@ def send(store: Store, key: str, days: float, status: str | None) -> int:
     return row_id
 
 
-async def test_old_lines_are_deleted_in_batches_and_recent_ones_kept(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "brandbot.db")
+async def test_old_lines_are_deleted_in_batches_and_recent_ones_kept(
+    new_store: Callable[..., Store]
+) -> None:
+    store = new_store("brandbot.db")
     try:
         for days in (400, 380, 366, 364, 30, 0):
             for _ in range(3):
@@ -52,9 +54,9 @@ async def test_old_lines_are_deleted_in_batches_and_recent_ones_kept(tmp_path: P
 
 
 async def test_deliveries_sends_dead_letters_and_expired_keys_go_after_their_periods(
-    tmp_path: Path,
+    new_store: Callable[..., Store],
 ) -> None:
-    store = open_store(tmp_path / "brandbot.db")
+    store = new_store("brandbot.db")
     try:
         for key, days, handled in (("old", 20, True), ("new", 3, True), ("stuck", 20, False)):
             assert store.deliveries.claim("telegram", key, {"text": key}, ago(days))
@@ -90,8 +92,8 @@ async def test_deliveries_sends_dead_letters_and_expired_keys_go_after_their_per
         store.close()
 
 
-async def test_many_rows_go_in_batches(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "brandbot.db")
+async def test_many_rows_go_in_batches(new_store: Callable[..., Store]) -> None:
+    store = new_store("brandbot.db")
     try:
         with store.transaction():
             for number in range(4500):
@@ -104,9 +106,9 @@ async def test_many_rows_go_in_batches(tmp_path: Path) -> None:
 
 
 async def test_held_replies_go_once_given_and_stale_ones_once_nobody_came_back(
-    tmp_path: Path,
+    new_store: Callable[..., Store]
 ) -> None:
-    store = open_store(tmp_path / "brandbot.db")
+    store = new_store("brandbot.db")
     try:
         for source, days in (("given-old", 20), ("given-new", 3), ("waiting-old", 100),
                              ("waiting-new", 20)):

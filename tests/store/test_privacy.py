@@ -13,7 +13,6 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,9 +20,10 @@ import pytest
 from bot.app import Bot
 from bot.config import Config
 from bot.core.clock import utc_now
-from bot.store import open_store
+from bot.store import Store
 from bot.store.privacy.erase import POLICY
 from bot.store.privacy.person import customer_tables
+from tests.helpers.backends import store_environment
 from tests.helpers.chat import Chat
 from tests.helpers.paths import ROOT
 
@@ -43,7 +43,7 @@ def brandbot(bot: Bot, *args: str) -> subprocess.CompletedProcess[str]:
     # subprocess.run blocks this test's event loop, which would commit the bot's group of
     # writes on its next turn (a serving bot's loop never waits for the command line).
     bot.store.db.flush()
-    env = {**os.environ, "BRANDBOT_DB": bot.store.db.path}
+    env = {**os.environ, **store_environment(bot.store)}
     return subprocess.run(
         [sys.executable, "-m", "bot", *args, "--config", str(ROOT / "config.toml")],
         capture_output=True, text=True, env=env, timeout=60, check=False,
@@ -164,9 +164,11 @@ async def test_a_dry_run_erases_nothing(bot: Bot) -> None:
     assert bot.store.privacy.find(f"web:{WEB_ID}") is not None
 
 
-def test_erasure_decides_for_every_table_that_names_a_customer(tmp_path: Path) -> None:
+def test_erasure_decides_for_every_table_that_names_a_customer(
+    new_store: Callable[..., Store]
+) -> None:
     """A new table with a customer column must say what erasing does to it (POLICY)."""
-    store = open_store(tmp_path / "store.db")
+    store = new_store("store.db")
     try:
         assert sorted(customer_tables(store.db)) == sorted(POLICY)
     finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -30,6 +31,10 @@ TOKEN_PATH = "/cgi-bin/token"
 # Refresh this long before WeChat's 7200 s lapse, so no send races the expiry.
 REFRESH_MARGIN = timedelta(minutes=5)
 WINDOW = timedelta(hours=48)
+# How long one process may take to fetch a token before another stops waiting for it and
+# fetches one itself (a process killed mid-fetch holds nobody up for longer).
+FETCH_LEASE = timedelta(seconds=10)
+FETCH_POLL_SECONDS = 0.05
 TOKEN_ERRORS = {40001, 40014, 42001}  # invalid, malformed, expired access token
 UNDELIVERABLE = {
     45015: "outside the 48-hour customer-service window",
@@ -114,7 +119,34 @@ class AccessTokens:
             token = self.cached()
             if token is not None and token != stale:
                 return token
-            return await self._fetch(session)
+            return await self._fetch_once(session, stale)
+
+    async def _fetch_once(self, session: aiohttp.ClientSession, stale: str | None) -> str:
+        """Fetch a token, unless another process is fetching one: then wait for that one.
+
+        Each fetch makes WeChat retire the token before it, so instances sharing a store
+        take turns through a lease in it (`kv.add` is atomic across processes) instead of
+        each fetching its own and cutting the others' sends off with "invalid token".
+        """
+        fetching = self.key + ":fetching"
+        waited_until = time.monotonic() + FETCH_LEASE.total_seconds()
+        while True:
+            now = self.now()
+            if self.kv.add(fetching, "1", now, expires_at=now + FETCH_LEASE):
+                try:
+                    return await self._fetch(session)
+                finally:
+                    self.kv.delete(fetching)
+            await asyncio.sleep(FETCH_POLL_SECONDS)
+            token = self.cached()
+            if token is not None and token != stale:
+                return token
+            if time.monotonic() > waited_until:
+                # The other process never finished (it died, or its clock is far off).
+                log.warning("another process held the WeChat token fetch for %.0f s:"
+                            " fetching here", FETCH_LEASE.total_seconds())
+                self.kv.delete(fetching)
+                waited_until = time.monotonic() + FETCH_LEASE.total_seconds()
 
     async def _fetch(self, session: aiohttp.ClientSession) -> str:
         params = {"grant_type": "client_credential", "appid": self.app_id,

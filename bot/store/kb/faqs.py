@@ -193,7 +193,8 @@ class KnowledgeBaseStore:
         )
         self.db.execute(
             "INSERT INTO kv (key, value, updated_at) VALUES (?, '1', ?) ON CONFLICT(key)"
-            " DO UPDATE SET value = CAST(value AS INTEGER) + 1, updated_at = excluded.updated_at",
+            " DO UPDATE SET value = CAST(CAST(kv.value AS INTEGER) + 1 AS TEXT),"
+            " updated_at = excluded.updated_at",
             [VERSION_KEY, iso(now)],
         )
 

@@ -33,6 +33,7 @@ from bot.store.migrations import (
     m0069_held_retention,
     m0080_retention_indexes,
     m0081_outbox_unfinished,
+    m0090_arrival_order,
 )
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ MIGRATIONS: list[Migration] = [
         m0080_retention_indexes,
         m0081_outbox_unfinished,
         m0069_held_retention,
+        m0090_arrival_order,
     )
 ]
 

@@ -84,15 +84,8 @@ def find_person(db: Database, ledger: Ledger, reference: str) -> Person | None:
 def customer_tables(db: Database) -> dict[str, tuple[str, ...]]:
     """Every table with a column holding a customer id, and those columns."""
     found: dict[str, tuple[str, ...]] = {}
-    tables = [str(row["name"]) for row in db.query(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        " ORDER BY name"
-    )]
-    for table in tables:
-        columns = tuple(
-            str(row["name"]) for row in db.query("SELECT name FROM pragma_table_info(?)", [table])
-            if row["name"] in CUSTOMER_COLUMNS
-        )
+    for table in db.table_names():
+        columns = tuple(name for name in db.column_names(table) if name in CUSTOMER_COLUMNS)
         if columns:
             found[table] = columns
     return found

@@ -77,7 +77,8 @@ class Links:
             )
         else:
             self.db.execute(
-                "UPDATE kv SET value = CAST(value AS INTEGER) + 1, updated_at = ? WHERE key = ?",
+                "UPDATE kv SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT), updated_at = ?"
+                " WHERE key = ?",
                 [iso(now), key],
             )
 

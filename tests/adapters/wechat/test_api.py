@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from bot.adapters.wechat.api import SEND_PATH, AccessTokens, WeChatTransport, classify
+from bot.adapters.wechat import api
+from bot.adapters.wechat.api import (
+    FETCH_LEASE,
+    SEND_PATH,
+    AccessTokens,
+    WeChatTransport,
+    classify,
+)
 from bot.core.adapter import OutboundRequest, SendStatus
 from bot.core.clock import FixedClock
 from bot.store import Store, open_store
@@ -45,6 +52,30 @@ async def test_token_is_shared_by_processes_using_one_store(
     second = tokens(open_store(tmp_path / "bot.db"), wechat_api, clock)  # another process
     assert await first.get(session) == "token-1"
     assert await second.get(session) == "token-1"
+    assert wechat_api.token_requests == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_instances_fetching_at_once_share_one_fetch(
+    new_store: Callable[..., Store], wechat_api: FakeWeChatApi, session: aiohttp.ClientSession
+) -> None:
+    clock = FixedClock(START)
+    # Four instances on one store, each with its own lock, all needing a token at once.
+    caches = [tokens(new_store("shared.db"), wechat_api, clock) for _ in range(4)]
+    found = await asyncio.gather(*(cache.get(session) for cache in caches))
+    assert found == ["token-1"] * 4 and wechat_api.token_requests == 1
+
+
+async def test_an_instance_that_died_mid_fetch_holds_the_others_up_only_a_while(
+    new_store: Callable[..., Store], wechat_api: FakeWeChatApi, session: aiohttp.ClientSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = FixedClock(START)
+    store = new_store("shared.db")
+    cache = tokens(store, wechat_api, clock)
+    store.kv.add(cache.key + ":fetching", "1", clock.now(), expires_at=clock.now() + FETCH_LEASE)
+    monkeypatch.setattr(api, "FETCH_LEASE", timedelta(seconds=0.3))
+    assert await cache.get(session) == "token-1"
     assert wechat_api.token_requests == 1
 
 

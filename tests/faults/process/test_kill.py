@@ -10,31 +10,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 
 import aiohttp
 
-from bot.store import open_store
 from tests.helpers.child_server import ServerProcess, until
 from tests.helpers.crowd import Crowd
 from tests.helpers.platforms import PLATFORMS, FakePlatforms
-from tests.helpers.tally import tally
+from tests.helpers.tally import left_at_the_kill, tally
 
 TEXTS = ["多久发货", "你好", "how do I return something?", "签到", "运费多少", "我的快递到哪了",
          "CL2611180001", "谢谢"]
 LOAD = {"web": 6, "telegram": 6, "whatsapp": 6, "wechat": 4}
-
-
-def left_at_the_kill(server: ServerProcess) -> tuple[int, int]:
-    """Rows on the wire, and messages taken but not answered, as the dead process left them."""
-    store = open_store(server.db)
-    try:
-        sending = store.outbox.counts().get("sending", 0)
-        later = datetime.now(UTC) + timedelta(days=1)  # live leases too
-        unanswered = len(store.deliveries.unhandled(later, limit=100_000))
-    finally:
-        store.close()
-    return sending, unanswered
 
 
 async def test_kill_9_under_load_loses_nothing_acknowledged(
@@ -48,7 +34,7 @@ async def test_kill_9_under_load_loses_nothing_acknowledged(
     await crowd.start()
     await until(lambda: len(crowd.messages) >= 80, 30, "the load got going")
     await server.kill()
-    sending, unanswered = left_at_the_kill(server)
+    sending, unanswered = left_at_the_kill(server.db)
     written = len(crowd.messages)
     restarted = time.monotonic()
     await server.start()

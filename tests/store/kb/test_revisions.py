@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.core.errors import KnowledgeBaseError
 from bot.core.faq import Faq
 from bot.kb.seed import load_faqs
-from bot.store import Store, open_store
+from bot.store import Store
 from tests.helpers.paths import KNOWLEDGE_BASE
 
 KB = KNOWLEDGE_BASE
@@ -19,8 +19,8 @@ T0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
-    store = open_store(tmp_path / "kb.db")
+def store(new_store: Callable[..., Store]) -> Store:
+    store = new_store("kb.db")
     store.kb.seed(load_faqs(KB), T0)
     return store
 

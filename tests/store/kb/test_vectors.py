@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
-from bot.store import open_store
+from bot.store import Store
 
 T0 = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
 
 
-def test_vectors_survive_a_reopen_and_are_kept_per_model(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "v.db")
+def test_vectors_survive_a_reopen_and_are_kept_per_model(new_store: Callable[..., Store]) -> None:
+    store = new_store("v.db")
     assert store.vectors.put_many("m1", {"多久发货": b"\x01" * 8, "hi": b"\x02" * 8}, T0) == 2
     assert store.vectors.put_many("m1", {"hi": b"\x09" * 8, "bye": b"\x03" * 8}, T0) == 1
     store.close()
-    again = open_store(tmp_path / "v.db")
+    again = new_store("v.db")
     assert again.vectors.get_many("m1", ["hi", "多久发货", "unknown"]) == {
         "hi": b"\x02" * 8, "多久发货": b"\x01" * 8,
     }
@@ -26,8 +26,8 @@ def test_vectors_survive_a_reopen_and_are_kept_per_model(tmp_path: Path) -> None
     assert again.vectors.count() == 1
 
 
-def test_many_texts_are_read_in_batches(tmp_path: Path) -> None:
-    store = open_store(tmp_path / "v.db")
+def test_many_texts_are_read_in_batches(new_store: Callable[..., Store]) -> None:
+    store = new_store("v.db")
     texts = {f"text {n}": n.to_bytes(4, "little") for n in range(1200)}
     store.vectors.put_many("m", texts, T0)
     assert store.vectors.get_many("m", list(texts)) == texts

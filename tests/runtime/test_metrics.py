@@ -118,6 +118,7 @@ async def test_store_failures_are_counted_busy_apart(client: TestClient[Any, Any
     assert value(samples, "brandbot_store_statement_failures_total", kind="error") == 1
 
 
+@pytest.mark.parametrize("backend", ["sqlite"])  # group commit is SQLite's
 async def test_group_commits_are_counted(client: TestClient[Any, Any]) -> None:
     bot = client.app[BOT_KEY]
     before = await scrape(client)

@@ -1,5 +1,6 @@
 """Retention: what is kept only for a while is deleted once past its `[privacy]` period
-(conversation lines, handled deliveries, finished sends, dead letters) and expired key-values
+(conversation lines, handled deliveries, finished sends, dead letters, held WeChat replies) and
+expired key-values
 at once, a small batch at a time so that handling never waits long for the store."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Retention: what is kept only for a while is deleted once past its `[privacy]` period
 (conversation lines, handled deliveries, finished sends, dead letters, held WeChat replies) and
-expired key-values
-at once, a small batch at a time so that handling never waits long for the store."""
+expired key-values at once, a small batch at a time so that handling never waits long for the
+store."""
 
 from __future__ import annotations
 

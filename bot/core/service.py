@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 
 from bot.core.errors import StoreBusy
@@ -30,7 +31,7 @@ async def cancel(task: asyncio.Task[None] | None) -> None:
             await task
 
 
-class Service:
+class Service(ABC):
     """A background job; subclasses write `round` and, if they hold connections, open/close."""
 
     def __init__(self, name: str, every: float, *, first_round_after: float = 0.0) -> None:
@@ -50,15 +51,17 @@ class Service:
         """Whether there is anything for this job to do at all (checked at start)."""
         return True
 
+    @abstractmethod
     async def round(self) -> float | None:
         """Do one round's work; seconds until the next round is wanted (None: `every`)."""
-        raise NotImplementedError
 
     async def open(self) -> None:
         """Open what the rounds need (an HTTP session); called by `start`."""
+        return None  # most jobs need nothing opened
 
     async def close(self) -> None:
         """Close what `open` opened; called by `stop`."""
+        return None
 
     def wake(self) -> None:
         """There is work now: run a round soon instead of waiting for the next one."""

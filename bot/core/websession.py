@@ -13,6 +13,8 @@ from http.cookies import CookieError, SimpleCookie
 from bot.core.signing import TokenSigner
 
 PURPOSE = "web-session"
+# What a chat request without a valid session is told (401).
+NO_SESSION = "no valid chat session: POST /api/chat/session first (the widget does)"
 COOKIE = "brandbot_chat"
 
 

@@ -67,7 +67,8 @@ class StoreCollector(Collector):
     def collect(self) -> Iterable[Metric]:
         """The store's numbers; only `brandbot_store_up 0` if it cannot be read."""
         up = GaugeMetricFamily("brandbot_store_up", "1 if the store answered this scrape")
-        busy, errors = self.store.db.statement_failures()
+        db = self.store.db
+        busy, errors = db.statement_failures()
         failures = CounterMetricFamily(
             "brandbot_store_statement_failures",
             "Store statements that failed: busy (locked past the busy timeout) or error",
@@ -75,7 +76,6 @@ class StoreCollector(Collector):
         )
         failures.add_metric(["busy"], busy)
         failures.add_metric(["error"], errors)
-        db = self.store.db
         # Group commit: messages handled divided by these is how many share a commit.
         commits = CounterMetricFamily(
             "brandbot_store_commits", "Real COMMITs of the store, and those of write groups",

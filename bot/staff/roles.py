@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.core.message import Address, Message
 from bot.runtime.context import Context
 
 ROLES = ("agent", "editor", "admin")  # each role may do everything the ones before it may
+# How long a dry run's confirm code stays valid, in chat (/confirm) and in the console.
+CONFIRM_TTL = timedelta(minutes=10)
 
 
 def staff_id(message: Message) -> str:

@@ -106,11 +106,6 @@ class Database:
         self.commits = 0  # real COMMITs
         self.lost_groups = 0  # groups rolled back because their COMMIT failed
 
-    @property
-    def is_busy(self) -> bool:
-        """Whether the store was found locked by another writer a moment ago."""
-        return time.monotonic() < self._busy_until
-
     def _statement(self, sql: str, params: Params = ()) -> sqlite3.Cursor:
         self._before()
         try:

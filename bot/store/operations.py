@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.core.clock import iso, parse_iso
 from bot.store.database import Database
+from bot.store.kv import KeyValues
 from bot.store.migrations import MIGRATIONS
 
 # Outbox statuses still worth watching ("sent" grows forever and is left out of the counts).
@@ -73,12 +74,7 @@ class Operations:
     def probe_write(self, now: datetime) -> None:
         """Write one row and commit it: raises if the store cannot take writes right now."""
         with self.db.transaction():
-            self.db.execute(
-                "INSERT INTO kv (key, value, updated_at) VALUES (?, ?, ?)"
-                " ON CONFLICT(key) DO UPDATE SET value = excluded.value,"
-                " updated_at = excluded.updated_at",
-                [PROBE_KEY, iso(now), iso(now)],
-            )
+            KeyValues(self.db).set(PROBE_KEY, iso(now), now)
 
     def missing_migrations(self) -> list[str]:
         """Migrations this version needs that the store has not recorded."""

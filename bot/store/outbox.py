@@ -136,13 +136,6 @@ class OutboxRows:
         )
         return cursor.rowcount
 
-    def oldest_pending(self) -> datetime | None:
-        """When the oldest row still waiting to be sent was stored."""
-        value = self.db.scalar(
-            "SELECT min(created_at) FROM outbox WHERE status IN ('pending', 'sending')"
-        )
-        return parse_iso(value) if value else None
-
     def mark_sent(
         self, row_id: int, now: datetime, platform_message_id: str | None, note: str = ""
     ) -> None:

@@ -9,10 +9,9 @@ from bot.core.errors import UsageError
 from bot.core.message import Reply
 from bot.runtime.context import Context
 from bot.staff import points as points_rules
-from handlers.staff.command import CONFIRM_TTL, Command, Confirmed, Invocation, Run, text_reply
+from bot.staff.roles import CONFIRM_TTL
+from handlers.staff.command import Command, Confirmed, Invocation, Run, text_reply
 from handlers.staff.customers import find_customer
-
-MOST_POINTS = points_rules.MOST_POINTS
 
 
 def _parse(arguments: str) -> tuple[str, int, str]:
@@ -21,7 +20,7 @@ def _parse(arguments: str) -> tuple[str, int, str]:
     if len(parts) != 3 or not parts[1].isdecimal():
         raise UsageError
     points = int(parts[1])
-    if not 0 < points <= MOST_POINTS:
+    if not 0 < points <= points_rules.MOST_POINTS:
         raise UsageError
     return parts[0], points, parts[2].strip()
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from bot.core.errors import UsageError
@@ -32,9 +31,6 @@ class Invocation:
             after=after, now=ctx.now(),
         )
 
-
-# How long a dry run's /confirm code stays valid.
-CONFIRM_TTL = timedelta(minutes=10)
 
 Run = Callable[[Invocation, Context], Awaitable[list[Reply]]]
 # Carries out a dry run once confirmed, from the arguments stored with its code.

@@ -11,7 +11,8 @@ from bot.core.language import ENGLISH, HANS, HANT
 from bot.core.message import Reply
 from bot.runtime.context import Context
 from bot.staff import broadcasts
-from handlers.staff.command import CONFIRM_TTL, Command, Invocation, text_reply
+from bot.staff.roles import CONFIRM_TTL
+from handlers.staff.command import Command, Invocation, text_reply
 
 PERIODS = {"today": "today", "今天": "today", "7d": "7d", "7天": "7d", "30d": "30d", "30天": "30d"}
 OUTBOX_LIMIT = 10

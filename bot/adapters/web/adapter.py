@@ -15,11 +15,10 @@ from bot.core.errors import PayloadError, SignatureError
 from bot.core.message import Media, Message, MessageKind, Reply
 from bot.core.payload import decode_json
 from bot.core.signing import TokenSigner
-from bot.core.websession import upload_path, visitor_of
+from bot.core.websession import NO_SESSION, upload_path, visitor_of
 
 NAME = "web"
 MAX_ID_LENGTH = 128
-NO_SESSION = "no valid chat session: POST /api/chat/session first (the widget does)"
 
 
 def _identifier(data: dict[str, Any], key: str, *, required: bool) -> str | None:

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from bot.core.errors import BodyTooLarge, InboundError
 from bot.core.message import MessageKind
-from bot.core.websession import upload_path
+from bot.core.websession import NO_SESSION, upload_path
 from bot.server.chat.limits import LIMITS_KEY, too_many
 from bot.server.chat.session import visitor
 from bot.server.http import inbound, json_error, json_response, read_body
@@ -19,7 +19,6 @@ from bot.store.web import Upload
 
 WEB = "web"
 HISTORY_LINES = 50
-NO_SESSION = "no valid chat session: POST /api/chat/session first (the widget does)"
 
 
 async def chat(request: web.Request) -> web.Response:

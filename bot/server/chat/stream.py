@@ -12,7 +12,8 @@ import time
 
 from aiohttp import web
 
-from bot.server.chat.api import NO_SESSION, WEB, after_of, conversation
+from bot.core.websession import NO_SESSION
+from bot.server.chat.api import WEB, after_of, conversation
 from bot.server.chat.session import visitor
 from bot.server.http import json_error
 from bot.server.running import BOT_KEY

@@ -7,8 +7,7 @@ import asyncio
 from aiohttp import web
 
 from bot.core.errors import BodyTooLarge, PayloadError
-from bot.core.websession import upload_path
-from bot.server.chat.api import NO_SESSION
+from bot.core.websession import NO_SESSION, upload_path
 from bot.server.chat.limits import LIMITS_KEY, too_many
 from bot.server.chat.photos import clean_photo
 from bot.server.chat.session import client_address, visitor

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -14,8 +13,8 @@ from bot.server.console.render import PREFIX, page, redirect
 from bot.server.http import json_response
 from bot.server.running import BOT_KEY, Running
 from bot.staff import broadcasts
+from bot.staff.roles import CONFIRM_TTL
 
-CONFIRM_TTL = timedelta(minutes=10)  # as /confirm codes in chat
 LONGEST_TEXT = 2000
 
 

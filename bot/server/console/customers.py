@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
 
 from aiohttp import web
 
@@ -11,8 +10,7 @@ from bot.server.console.member import Staff
 from bot.server.console.render import PREFIX, page, redirect
 from bot.server.running import BOT_KEY
 from bot.staff import customers, points
-
-CONFIRM_TTL = timedelta(minutes=10)  # as /confirm codes in chat
+from bot.staff.roles import CONFIRM_TTL
 
 
 async def search(request: web.Request, staff: Staff) -> web.Response:

@@ -105,14 +105,12 @@ async def conversation(request: web.Request, staff: Staff) -> web.Response:
 
 async def conversation_feed(request: web.Request, staff: Staff) -> web.Response:
     """New transcript lines and the handoff's state, for the page to follow live."""
-    bot = request.app[BOT_KEY]
     handoff = _handoff(request)
     raw = request.query.get("after", "0")
     after = int(raw) if raw.isdigit() else 0
-    fresh = bot.store.handoffs.get(handoff.id) or handoff
-    return json_response({"handoff": _row(request, fresh),
-                          "lines": _lines(request, fresh, after),
-                          "mine": fresh.agent == staff.id and fresh.status == "claimed"})
+    return json_response({"handoff": _row(request, handoff),
+                          "lines": _lines(request, handoff, after),
+                          "mine": handoff.agent == staff.id and handoff.status == "claimed"})
 
 
 STEP_NOTES = {

@@ -340,11 +340,6 @@ class PostgresDatabase(Database):
 
     # -- the Database contract -------------------------------------------------------------
 
-    @property
-    def is_busy(self) -> bool:
-        """PostgreSQL queues writers instead of refusing them: never "busy" ahead of time."""
-        return False
-
     def execute(self, sql: str, params: Params = ()) -> Result:
         """Run one parameterised statement."""
         return self._run(sql, params if params or not is_ddl(sql) else None)

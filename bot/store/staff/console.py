@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot.core.clock import iso, parse_iso
 from bot.store.database import Database
+from bot.store.kv import KeyValues
 
 SECRET_KEY = "console:secret"
 
@@ -52,11 +53,7 @@ class ConsoleAccess:
 
     def secret(self, now: datetime) -> str:
         """The generated signing secret, made once per store (every process reads the same)."""
-        self.db.execute(
-            "INSERT OR IGNORE INTO kv (key, value, updated_at) VALUES (?, ?, ?)",
-            [SECRET_KEY, secrets.token_urlsafe(32), iso(now)],
-        )
-        return str(self.db.scalar("SELECT value FROM kv WHERE key = ?", [SECRET_KEY]))
+        return KeyValues(self.db).claim(SECRET_KEY, secrets.token_urlsafe(32), now)
 
     def add_link(
         self, token_hash: str, staff: str, created_by: str, now: datetime, expires_at: datetime

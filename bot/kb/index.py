@@ -17,7 +17,7 @@ from bot.core.clock import Clock
 from bot.core.faq import Candidate, Faq, Reading
 from bot.core.language import to_simplified
 from bot.core.normalize import normalize
-from bot.kb.worker import MatchWorker, Request
+from bot.kb.worker import MatchWorker, Request, pack
 from bot.matching import FaqDocument, Matcher
 from bot.matching.semantic import SemanticMatcher
 from bot.matching.small_talk import SmallTalkEntry, SmallTalkRecognizer, units
@@ -372,7 +372,9 @@ class FaqIndex:
         talk is better answered as such than with "sorry, I didn't understand". It must lead
         the entries of every other kind by the answer margin.
         """
-        ranked = self._small_talk_matcher.search(to_simplified(text), limit=4)
+        # Entries of another kind matter only within the margin of one that clears the bar.
+        floor = self.settings.suggest_threshold - self.settings.answer_margin
+        ranked = self._small_talk_search(text, 4, floor)
         if not ranked or ranked[0].score < self.settings.suggest_threshold:
             return None
         kind = self.faqs[ranked[0].faq_id].small_talk
@@ -387,10 +389,18 @@ class FaqIndex:
         "It was good to talk to you today" is near "I want to talk to a person" by meaning;
         it is nearer still to "nice talking to you", and that is what it is.
         """
-        ranked = self._small_talk_matcher.search(to_simplified(text), limit=1)
-        if ranked and ranked[0].score >= faq_score + self.settings.answer_margin:
+        bar = faq_score + self.settings.answer_margin
+        ranked = self._small_talk_search(text, 1, bar)
+        if ranked and ranked[0].score >= bar:
             return ranked[0].faq_id
         return None
+
+    def _small_talk_search(self, text: str, limit: int, floor: float) -> list[Candidate]:
+        """Small-talk entries ranked for `text`, skipping those that cannot reach `floor`."""
+        query = to_simplified(text[:MAX_QUERY_CHARS])
+        if isinstance(self._small_talk_matcher, Matcher):
+            return self._small_talk_matcher.search(query, limit=limit, floor=floor)
+        return self._small_talk_matcher.search(query, limit=limit)
 
     def _search(self, text: str, limit: int) -> list[Candidate]:
         """Rank candidates for `text` with the index as it is (lock held)."""
@@ -415,4 +425,4 @@ def serve(connection: Connection, settings: KnowledgeBaseSettings) -> None:
         number, version, faqs, text = request
         if faqs is not None:
             index.load(version, list(faqs))
-        connection.send((number, index.read_loaded(text) if text.strip() else None))
+        connection.send((number, pack(index.read_loaded(text)) if text.strip() else None))

@@ -18,14 +18,42 @@ from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 
 from bot.config.knowledge_base import KnowledgeBaseSettings
-from bot.core.faq import Faq, Reading
+from bot.core.faq import Candidate, Faq, Reading
 
 log = logging.getLogger(__name__)
 
 # What the worker gets: (number, version, the FAQs to load or None, the text to read).
 Request = tuple[int, int, Sequence[Faq] | None, str]
-# The worker process's loop (bot/kb/index.py `serve`): answers (number, Reading | None).
+# The worker process's loop (bot/kb/index.py `serve`): answers (number, `packed` Reading).
 Serve = Callable[[Connection, KnowledgeBaseSettings], None]
+# A Reading as plain tuples: frozen slotted dataclasses pickle through Python code
+# (dataclasses' __getstate__/__setstate__), which cost more than the reading on both sides.
+Packed = tuple[
+    str, str, tuple[tuple[str, float, str, dict[str, float]], ...], str, str | None,
+    tuple[str, ...], str | None,
+]
+
+
+def pack(reading: Reading | None) -> Packed | None:
+    """A reading as the pipe carries it."""
+    if reading is None:
+        return None
+    return (
+        reading.text, reading.question,
+        tuple((c.faq_id, c.score, c.phrasing, c.components) for c in reading.candidates),
+        reading.outcome, reading.small_talk, reading.moves, reading.anywhere,
+    )
+
+
+def unpack(packed: Packed | None) -> Reading | None:
+    """The reading `pack` made."""
+    if packed is None:
+        return None
+    text, question, candidates, outcome, small_talk, moves, anywhere = packed
+    return Reading(
+        text, question, tuple(Candidate(*candidate) for candidate in candidates), outcome,
+        small_talk, moves, anywhere,
+    )
 
 
 class MatchWorker:
@@ -67,10 +95,10 @@ class MatchWorker:
     def _receive(self) -> None:
         try:
             while self._connection.poll():
-                number, reading = self._connection.recv()
+                number, packed = self._connection.recv()
                 future = self._waiting.pop(number, None)
                 if future is not None and not future.done():
-                    future.set_result(reading)
+                    future.set_result(unpack(packed))
         except (EOFError, OSError) as error:
             self._broken(f"{type(error).__name__}")
 

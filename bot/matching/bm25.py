@@ -77,7 +77,7 @@ class Bm25Index:
 
     def search(self, terms: Iterable[str]) -> dict[int, float]:
         """BM25 scores of documents sharing a term with `terms`; common terms only re-rank."""
-        postings = [(p, self.idf(t)) for t in set(terms) if (p := self._postings.get(t))]
+        postings = [(p, self.idf(t)) for t in dict.fromkeys(terms) if (p := self._postings.get(t))]
         postings.sort(key=lambda item: len(item[0]))
         scores: dict[int, float] = {}
         budget = _POSTING_BUDGET

@@ -33,9 +33,11 @@ class CentroidIndex:
     def add(self, faq_id: str, phrasings: Sequence[Iterable[str]]) -> None:
         """Index one FAQ from its phrasings' tokens (replacing an FAQ with the same id)."""
         self.remove(faq_id)
-        groups: dict[bool, list[set[str]]] = {}
+        groups: dict[bool, list[dict[str, None]]] = {}
         for tokens in phrasings:
-            terms = set(with_subwords(tokens))
+            # Distinct terms in their order (not a set's): norms are float sums, and a sum in
+            # hash order would differ in its last bits from process to process.
+            terms = dict.fromkeys(with_subwords(tokens))
             if terms:
                 groups.setdefault(any(is_chinese(term) for term in terms), []).append(terms)
         if not groups:
@@ -66,7 +68,7 @@ class CentroidIndex:
 
     def query_weights(self, terms: Iterable[str]) -> tuple[dict[str, float], float]:
         """The query's squared idf per term (its vector times the FAQ idf) and its norm."""
-        squares = {term: self.idf(term) ** 2 for term in set(with_subwords(terms))}
+        squares = {term: self.idf(term) ** 2 for term in dict.fromkeys(with_subwords(terms))}
         return squares, math.sqrt(sum(squares.values()))
 
     def cosine(self, faq_id: str, squares: dict[str, float], norm: float) -> float:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import repeat
 
 from rapidfuzz import fuzz
+from rapidfuzz.process import extractOne
 
 from bot.core.faq import Candidate
 from bot.core.normalize import normalize
 from bot.matching.bm25 import Bm25Index, top_ids
 from bot.matching.centroid import CentroidIndex
 from bot.matching.document import FaqDocument
+from bot.matching.keywords import KeywordIndex
 from bot.matching.spelling import SpellingCorrector
 from bot.matching.tokens import tokenize
 
@@ -43,6 +46,21 @@ class _Phrasing:
 
 
 @dataclass(frozen=True, slots=True)
+class _Query:
+    """One search's question and lexical scores, shared by every candidate it scores."""
+
+    text: str
+    keyworded: set[str]
+    by_phrasing: dict[int, float]
+    by_faq: dict[int, float]
+    phrasing_norm: float
+    faq_norm: float
+    centroid: tuple[dict[str, float], float]
+    # A candidate whose lexical components fall short of this cannot reach the caller's floor.
+    lexical_floor: float
+
+
+@dataclass(frozen=True, slots=True)
 class _Entry:
     document: FaqDocument
     number: int
@@ -60,7 +78,7 @@ class Matcher:
         self._weights = weights or Weights()
         self._entries: dict[str, _Entry] = {}
         self._faq_ids: dict[int, str] = {}
-        self._keyworded: set[str] = set()
+        self._keywords = KeywordIndex()
         self._phrasings: dict[int, _Phrasing] = {}
         self._by_phrasing = Bm25Index()
         self._by_faq = Bm25Index()
@@ -98,8 +116,7 @@ class Matcher:
         self._faq_ids[number] = document.faq_id
         self._centroids.add(document.faq_id, phrasing_tokens)
         negatives = tuple(n for n in (normalize(text) for text in document.negatives) if n)
-        if keywords:
-            self._keyworded.add(document.faq_id)
+        self._keywords.add(document.faq_id, keywords)
         self._entries[document.faq_id] = _Entry(
             document, number, tuple(phrasing_ids), keywords, negatives
         )
@@ -110,7 +127,7 @@ class Matcher:
         entry = self._entries.pop(faq_id, None)
         if entry is None:
             return
-        self._keyworded.discard(faq_id)
+        self._keywords.remove(faq_id, entry.keywords)
         for phrasing_id in entry.phrasing_ids:
             self._by_phrasing.remove(phrasing_id)
             del self._phrasings[phrasing_id]
@@ -133,83 +150,80 @@ class Matcher:
             for pid in entry.phrasing_ids
         )
 
-    def search(self, query: str, limit: int = 5) -> list[Candidate]:
-        """The best `limit` FAQs for `query`, best first."""
+    def search(self, query: str, limit: int = 5, floor: float = 0.0) -> list[Candidate]:
+        """The best `limit` FAQs for `query`, best first; with `floor`, only those that may
+        score at least that (the caller has a bar to clear: the rest are not worth scoring)."""
         text = normalize(query)
         if not text or not self._entries or limit <= 0:
             return []
         terms = self._query_terms(tokenize(text))
         by_phrasing = self._by_phrasing.search(terms)
-        by_faq = self._by_faq.search(terms)
-        phrasing_norm = _self_score(self._by_phrasing, terms)
-        faq_norm = _self_score(self._by_faq, terms)
-        centroid_query = self._centroids.query_weights(terms)
         weights = self._weights
         pool = top_ids(by_phrasing, weights.phrasing_pool)
         candidates: dict[str, list[int]] = {}
+        phrasings = self._phrasings
         for phrasing_id in pool:
-            candidates.setdefault(self._phrasings[phrasing_id].faq_id, []).append(phrasing_id)
+            candidates.setdefault(phrasings[phrasing_id].faq_id, []).append(phrasing_id)
+        by_faq = self._by_faq.search(terms)
         for number in top_ids(by_faq, weights.faq_pool):
             candidates.setdefault(self._faq_ids[number], [])
-        padded = f" {text} "
-        for faq_id in self._keyworded:
-            if any(_has_keyword(padded, k) for k in self._entries[faq_id].keywords):
-                candidates.setdefault(faq_id, [])
+        keyworded = self._keywords.found_in(f" {text} ")
+        for faq_id in sorted(keyworded):
+            candidates.setdefault(faq_id, [])
+        if not candidates:
+            return []
+        found = _Query(
+            text, keyworded, by_phrasing, by_faq, _self_score(self._by_phrasing, terms),
+            _self_score(self._by_faq, terms), self._centroids.query_weights(terms),
+            # Scores only rise by the fuzzy and centroid components after the lexical ones; a
+            # hair of slack keeps rounding from dropping a candidate exactly at the floor.
+            floor - weights.fuzzy - weights.centroid - 1e-9,
+        )
         results = []
         for faq_id, pooled in candidates.items():
-            candidate = self._score(
-                text,
-                padded,
-                faq_id,
-                pooled,
-                by_phrasing,
-                by_faq,
-                phrasing_norm,
-                faq_norm,
-                centroid_query,
-            )
+            candidate = self._score(found, faq_id, pooled)
             if candidate is not None:
                 results.append(candidate)
         results.sort(key=lambda candidate: candidate.score, reverse=True)
         return results[:limit]
 
-    def _score(
-        self,
-        text: str,
-        padded: str,
-        faq_id: str,
-        pooled: list[int],
-        by_phrasing: dict[int, float],
-        by_faq: dict[int, float],
-        phrasing_norm: float,
-        faq_norm: float,
-        centroid_query: tuple[dict[str, float], float],
-    ) -> Candidate | None:
+    def _score(self, query: _Query, faq_id: str, pooled: list[int]) -> Candidate | None:
         weights = self._weights
         entry = self._entries[faq_id]
         # The pool holds the best phrasings overall, so its maximum is the FAQ's maximum; an FAQ
         # found only by the FAQ index or a keyword is judged on its first few phrasings, to
         # bound the cost on FAQs with hundreds of them.
         source = pooled or entry.phrasing_ids[: weights.unpooled_phrasings]
-        lexical = max((by_phrasing.get(pid, 0.0) for pid in source), default=0.0)
-        fuzzy, best_id = 0.0, None
-        for phrasing_id in source:
-            similarity = fuzz.ratio(text, self._phrasings[phrasing_id].normalized) / 100.0
-            if similarity > fuzzy or best_id is None:
-                fuzzy, best_id = similarity, phrasing_id
-        negative = max((fuzz.ratio(text, n) / 100.0 for n in entry.negatives), default=0.0)
-        if negative >= weights.negative_drop and negative > fuzzy:
+        lexical = max(map(query.by_phrasing.get, source, repeat(0.0)), default=0.0)
+        phrasing = min(lexical / query.phrasing_norm, 1.0) if query.phrasing_norm else 0.0
+        faq = 0.0
+        if query.faq_norm:
+            faq = min(query.by_faq.get(entry.number, 0.0) / query.faq_norm, 1.0)
+        keyword = 1.0 if faq_id in query.keyworded else 0.0
+        lexical_part = weights.phrasing * phrasing + weights.faq * faq + weights.keyword * keyword
+        if lexical_part < query.lexical_floor:
             return None
-        keyword = 1.0 if any(_has_keyword(padded, k) for k in entry.keywords) else 0.0
+        text = query.text
+        # In C over every phrasing at once: the first of the closest, as a loop would keep.
+        best = extractOne(
+            text, [self._phrasings[pid].normalized for pid in source], scorer=fuzz.ratio,
+            processor=None,
+        )
+        fuzzy = best[1] / 100.0 if best is not None else 0.0
+        negative = 0.0
+        if entry.negatives:
+            negative = max(fuzz.ratio(text, n) for n in entry.negatives) / 100.0
+            if negative >= weights.negative_drop and negative > fuzzy:
+                return None
         # How nearly the whole question is one phrasing or keyword: short messages are answered
         # only when this is high ("运费" is a keyword; "ok" is nobody's phrasing).
-        exact = max((fuzz.ratio(text, k) / 100.0 for k in entry.keywords), default=0.0)
+        exact = max(fuzz.ratio(text, k) for k in entry.keywords) / 100.0 if entry.keywords else 0.0
         # A query that is one of the FAQ's phrasings is as typical of it as it gets, so an exact
         # match still scores 1.0 however varied the other phrasings are.
-        centroid = 1.0 if fuzzy == 1.0 else self._centroids.cosine(faq_id, *centroid_query)
+        centroid = 1.0 if fuzzy == 1.0 else self._centroids.cosine(faq_id, *query.centroid)
         components = {
-            "phrasing": min(lexical / phrasing_norm, 1.0) if phrasing_norm else 0.0,
-            "faq": min(by_faq.get(entry.number, 0.0) / faq_norm, 1.0) if faq_norm else 0.0,
+            "phrasing": phrasing,
+            "faq": faq,
             "fuzzy": fuzzy,
             "keyword": keyword,
             "centroid": centroid,
@@ -217,14 +231,14 @@ class Matcher:
             "exact": max(fuzzy, exact),
         }
         score = (
-            weights.phrasing * components["phrasing"]
-            + weights.faq * components["faq"]
+            weights.phrasing * phrasing
+            + weights.faq * faq
             + weights.fuzzy * fuzzy
             + weights.keyword * keyword
             + weights.centroid * centroid
         )
-        phrasing = self._phrasings[best_id].text if best_id is not None else ""
-        return Candidate(faq_id, min(score, 1.0), phrasing, components)
+        shown = self._phrasings[source[best[2]]].text if best is not None else ""
+        return Candidate(faq_id, min(score, 1.0), shown, components)
 
     def _query_terms(self, tokens: list[str]) -> list[str]:
         """Distinct query terms, typos repaired, the most informative few for long queries."""
@@ -234,9 +248,14 @@ class Matcher:
                 token = self._spelling.correct(token) or token
             terms.add(token)
         if len(terms) <= self._weights.query_terms:
-            return list(terms)
+            # In a fixed order: float sums in a set's order would vary with the hash seed.
+            return sorted(terms)
         # A long complaint's rarest terms carry its meaning; its common ones cost the most time.
-        return sorted(terms, key=self._by_phrasing.idf, reverse=True)[: self._weights.query_terms]
+        # Ties broken by the term itself: a set's order changes with each process's hash seed,
+        # and the same question must get the same answer after a restart.
+        idf = self._by_phrasing.idf
+        ranked = sorted(terms, key=lambda term: (-idf(term), term))
+        return ranked[: self._weights.query_terms]
 
     def _new_id(self) -> int:
         self._next_id += 1
@@ -245,11 +264,4 @@ class Matcher:
 
 def _self_score(index: Bm25Index, terms: list[str]) -> float:
     """What a document holding each query term once, at average length, would score."""
-    return sum(index.idf(term) for term in set(terms))
-
-
-def _has_keyword(padded_text: str, keyword: str) -> bool:
-    """Whole-word containment for spaced scripts; plain containment for Chinese."""
-    if keyword.isascii():
-        return f" {keyword} " in padded_text
-    return keyword in padded_text
+    return sum(index.idf(term) for term in dict.fromkeys(terms))

@@ -12,7 +12,8 @@ import pytest
 
 from bot.app import Bot, build_bot
 from bot.config import Config
-from bot.core.faq import Reading
+from bot.core.faq import Candidate, Reading
+from bot.kb.worker import pack, unpack
 from tests.helpers.chat import Chat
 
 QUESTIONS = ("多久发货呢", "How long until my order ships?", "可以退货吗", "紫砂壶怎么开壶",
@@ -69,3 +70,14 @@ async def test_a_dead_worker_leaves_matching_to_the_event_loop(worker_bot: Bot) 
     replies = await Chat(worker_bot, user_id="after").say("How long until my order ships?")
     assert "16:00" in replies[0].text
     assert not process.alive
+
+
+def test_a_reading_crosses_the_pipe_unchanged() -> None:
+    reading = Reading(
+        "退款多久到账", "退款多久到账",
+        (Candidate("refund", 0.9, "退款多久到账", {"fuzzy": 1.0, "exact": 1.0}),
+         Candidate("fee", 0.4, "运费", {})),
+        "answer", "thanks", ("thanks",), None,
+    )
+    assert unpack(pack(reading)) == reading
+    assert unpack(pack(None)) is None

@@ -150,3 +150,16 @@ def test_chinese_paraphrase_scores_like_its_english_counterpart() -> None:
     english = top(matcher, "wake me at half past six tomorrow morning")
     assert chinese.faq_id == english.faq_id == "alarm"
     assert chinese.score >= english.score - 0.05
+
+
+@pytest.mark.parametrize(
+    "query", ["How do I reset my password?", "退款多久", "opening hours", "my money back", "hi"]
+)
+def test_a_floor_only_drops_candidates_that_cannot_reach_it(matcher: Matcher, query: str) -> None:
+    everything = matcher.search(query, limit=10)
+    for floor in (0.0, 0.3, 0.5, 0.8):
+        kept = matcher.search(query, limit=10, floor=floor)
+        reaching = [c for c in everything if c.score >= floor]
+        # Every candidate at or above the floor is kept, in the same order with the same score.
+        assert [c for c in kept if c.score >= floor] == reaching
+        assert all(c in everything for c in kept)

@@ -8,8 +8,10 @@ import asyncio
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from multiprocessing.connection import Connection
 
 from bot.config.knowledge_base import KnowledgeBaseSettings
@@ -39,6 +41,11 @@ PREPARED_LIMIT = 10
 # Prepared questions kept: the messages being handled at once, with room to spare.
 PREPARED_TEXTS = 256
 MAX_QUERY_CHARS = 500
+# The index one message holds steady (`one_version`), and the store's edit count once it was
+# brought up to date for that message (None until then).
+_STEADY: ContextVar[tuple[FaqIndex, list[int | None]] | None] = ContextVar(
+    "faq_index_steady", default=None
+)
 
 
 def outcome_of(
@@ -164,7 +171,13 @@ class FaqIndex:
         """
         if self.kb is None:
             return  # a worker's index: its FAQs are loaded by `load`
+        steady = _STEADY.get()
+        held = steady[1] if steady is not None and steady[0] is self else None
+        if held is not None and held[0] == self.kb.edits:
+            return  # up to date for this message, and nothing edited here since
         version = self.kb.version()
+        if held is not None:
+            held[0] = self.kb.edits
         if version == self._version:
             return
         faqs = self.kb.all()
@@ -172,6 +185,19 @@ class FaqIndex:
         with self._lock:
             self._apply(version, faqs)
         self._keep_vectors()
+
+    @contextmanager
+    def one_version(self) -> Iterator[None]:
+        """While one message is handled: the store is asked for the KB's version once, not on
+        every lookup of its routes (edits made meanwhile by this process still show).
+
+        A context variable, so messages handled at the same time each hold their own.
+        """
+        token = _STEADY.set((self, [None]))
+        try:
+            yield
+        finally:
+            _STEADY.reset(token)
 
     async def prepare(self, text: str = "") -> None:
         """Refresh and read `text` off the event loop: in the embedding thread (semantic) or

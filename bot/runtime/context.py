@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -25,6 +26,10 @@ class FaqSearch(Protocol):
 
     async def prepare(self, text: str = "") -> None:
         """Do the slow part of searching `text` off the event loop (semantic matching)."""
+        ...
+
+    def one_version(self) -> AbstractContextManager[None]:
+        """Hold the KB's version for one message's routes (asked of the store once)."""
         ...
 
     def read(self, text: str) -> Reading:

@@ -282,8 +282,10 @@ class Pipeline:
         ctx = self.context(customer, language)
         # The routes search synchronously: with semantic matching, embed the question in the
         # index's worker first, so that their search finds it done (a no-op otherwise).
-        await self.faqs.prepare(message.text)
-        routed = await self.router.dispatch(message, ctx)
+        # One KB version and one read of the customer's flow for all the routes that ask.
+        with self.faqs.one_version(), self.store.states.remembered():
+            await self.faqs.prepare(message.text)
+            routed = await self.router.dispatch(message, ctx)
         return self._finish(message, customer, routed.replies, routed.route, ticket, language)
 
     def _answers_album(self, message: Message) -> bool:

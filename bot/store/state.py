@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,19 +28,41 @@ class States:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # While one message is handled (`remembered`): each customer's flow as last read or
+        # written, so its routes, which each ask, cost one read between them.
+        self._seen: ContextVar[dict[str, FlowState | None] | None] = ContextVar(
+            "flow_states_seen", default=None
+        )
+
+    @contextmanager
+    def remembered(self) -> Iterator[None]:
+        """Within: a flow read once is not read again (writes here keep it current)."""
+        token = self._seen.set({})
+        try:
+            yield
+        finally:
+            self._seen.reset(token)
 
     def get(self, customer_id: str, now: datetime) -> FlowState | None:
         """The customer's open flow, unless it has expired."""
+        seen = self._seen.get()
+        if seen is not None and customer_id in seen:
+            state = seen[customer_id]
+            if state is None or state.expires_at is None or state.expires_at > now:
+                return state
         row = self.db.one(
             "SELECT * FROM conversation_state WHERE customer_id = ?", [customer_id]
         )
-        if row is None:
-            return None
-        expires_at = parse_iso(row["expires_at"])
-        if expires_at <= now:
-            self.clear(customer_id)
-            return None
-        return FlowState(row["flow"], json.loads(row["slots"]), expires_at)
+        state = None
+        if row is not None:
+            expires_at = parse_iso(row["expires_at"])
+            if expires_at <= now:
+                self.clear(customer_id)
+            else:
+                state = FlowState(row["flow"], json.loads(row["slots"]), expires_at)
+        if seen is not None:
+            seen[customer_id] = state
+        return state
 
     def open(
         self, customer_id: str, flow: str, now: datetime, ttl: timedelta,
@@ -53,8 +78,14 @@ class States:
             [customer_id, flow, json.dumps(state.slots, ensure_ascii=False),
              iso(state.expires_at), iso(now)],
         )
+        seen = self._seen.get()
+        if seen is not None:
+            seen[customer_id] = state
         return state
 
     def clear(self, customer_id: str) -> None:
         """Close the customer's flow."""
         self.db.execute("DELETE FROM conversation_state WHERE customer_id = ?", [customer_id])
+        seen = self._seen.get()
+        if seen is not None:
+            seen[customer_id] = None

@@ -85,6 +85,30 @@ def test_flow_state_expires(new_store: Callable[..., Store]) -> None:
     assert store.states.get("c1", NOW) is None  # expired state was removed
 
 
+def test_a_message_reads_a_flow_once_and_sees_its_own_writes(
+    new_store: Callable[..., Store],
+) -> None:
+    store = new_store("s.db")
+    other = new_store("s.db")  # another connection: another process
+    store.states.open("c1", "orders", NOW, timedelta(minutes=10), {"number": "CL1"})
+    with store.states.remembered():
+        first = store.states.get("c1", NOW)
+        other.states.clear("c1")
+        # Read once for the message: its routes agree on the flow it began with.
+        assert store.states.get("c1", NOW) == first is not None
+        store.states.open("c1", "handoff", NOW, timedelta(minutes=5))
+        seen = store.states.get("c1", NOW)
+        assert seen is not None and seen.flow == "handoff"
+        store.states.clear("c1")
+        assert store.states.get("c1", NOW) is None
+        # A remembered flow still expires.
+        store.states.open("c2", "orders", NOW, timedelta(minutes=1))
+        assert store.states.get("c2", NOW + timedelta(minutes=2)) is None
+    other.states.open("c1", "orders", NOW, timedelta(minutes=10))
+    state = store.states.get("c1", NOW)  # outside a message: read every time
+    assert state is not None and state.flow == "orders"
+
+
 def test_key_values_expire(new_store: Callable[..., Store]) -> None:
     store = new_store("kv.db")
     store.kv.set("token", "abc", NOW, expires_at=NOW + timedelta(hours=2))

@@ -43,6 +43,8 @@ class KnowledgeBaseStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Edits made through this object: a reader holding one version sees its own edits.
+        self.edits = 0
 
     def all(self, *, include_disabled: bool = False) -> list[Faq]:
         """Every FAQ, in id order."""
@@ -197,6 +199,7 @@ class KnowledgeBaseStore:
             " updated_at = excluded.updated_at",
             [VERSION_KEY, iso(now)],
         )
+        self.edits += 1
 
 
 def _revision(row: dict[str, Any]) -> Revision:

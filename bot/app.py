@@ -13,8 +13,7 @@ from pathlib import Path
 from bot.adapters.console.adapter import ConsoleAdapter
 from bot.adapters.registry import ADAPTERS
 from bot.adapters.telegram.links import TelegramPlatform
-from bot.adapters.telegram.menu import CommandMenu, Menus
-from bot.adapters.telegram.setup import MENU_LANGUAGES
+from bot.adapters.telegram.menu import MENU_LANGUAGES, CommandMenu, Menus
 from bot.adapters.web.adapter import WebAdapter
 from bot.adapters.wechat.adapter import WeChatAdapter
 from bot.adapters.wechat.qr import InviteQrCodes, WeChatPlatform
@@ -193,8 +192,9 @@ def _platforms(config: Config, invite_qr: InviteQrCodes | None) -> dict[str, Pla
     return platforms
 
 
-def _telegram_menus(config: Config, texts: Texts) -> Menus:
-    """The routes' /commands, described in the default language and each menu language."""
+def telegram_menus(config: Config, texts: Texts) -> Menus:
+    """The routes' /commands, described in the default language and each menu language: what
+    the running bot and `brandbot webhook set` both set."""
     commands = menu_of(ROUTES, config)
     languages = [("", config.bot.default_language), *MENU_LANGUAGES]
     return {
@@ -290,7 +290,7 @@ def build_bot(config: Config, *, clock: Clock | None = None, store: Store | None
     telegram = config.platforms.get("telegram")
     if isinstance(telegram, TelegramSettings) and telegram.enabled:
         # The "/" menu customers see is what the routes answer (handlers/__init__.py).
-        services.append(CommandMenu(telegram, _telegram_menus(config, texts)))
+        services.append(CommandMenu(telegram, telegram_menus(config, texts)))
     if not shared:
         # A SQLite file's own upkeep; PostgreSQL keeps its WAL, and pg_dump backs it up.
         store_path = Path(store.db.path)

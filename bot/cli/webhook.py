@@ -11,6 +11,7 @@ from typing import Any
 from telegram.error import TelegramError
 
 from bot.adapters.telegram.setup import delete_webhook, set_webhook, webhook_info
+from bot.app import telegram_menus
 from bot.cli.common import config_of, with_config
 from bot.config import Config
 from bot.config.telegram import TelegramSettings
@@ -26,12 +27,12 @@ def _telegram_settings(config: Config) -> TelegramSettings:
 
 
 def register_webhook(args: argparse.Namespace) -> int:
-    """Point Telegram at our webhook (with the secret token) and set the command menu."""
+    """Point Telegram at our webhook (with the secret token) and set the running bot's menus."""
     config = config_of(args)
     settings = _telegram_settings(config)
-    texts = load_texts(config.resolve(config.knowledge_base.path))
+    menus = telegram_menus(config, load_texts(config.resolve(config.knowledge_base.path)))
     try:
-        done = asyncio.run(set_webhook(settings, args.url, texts, config.bot.default_language))
+        done = asyncio.run(set_webhook(settings, args.url, menus))
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2

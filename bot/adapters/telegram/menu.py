@@ -1,6 +1,7 @@
-"""The bot's command menu (the "/" list in Telegram), set from the routes when the bot starts:
-one setMyCommands for everyone (the brand's default language) and one per menu language
-(docs/platforms.md §2.7). A failed attempt is tried again a minute later."""
+"""The bot's command menu (the "/" list in Telegram), set from the routes when the bot starts
+and by `brandbot webhook set`: one setMyCommands for everyone (the brand's default language)
+and one per menu language (docs/platforms.md §2.7). The bot tries a failed attempt again a
+minute later."""
 
 from __future__ import annotations
 
@@ -23,8 +24,19 @@ TIMEOUT = 10.0
 MAX_DESCRIPTION = 256  # setMyCommands: descriptions of 1-256 characters
 MAX_COMMANDS = 100
 
+# setMyCommands takes two-letter codes; no code is the menu for everyone else.
+MENU_LANGUAGES = (("zh", "zh-Hans"), ("en", "en"))
+
 # (command, description) in one language; "" is the menu for every other language.
 Menus = Mapping[str, Sequence[tuple[str, str]]]
+
+
+def within_limits(commands: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The (command, description) pairs setMyCommands accepts: the first 100, descriptions cut."""
+    return [
+        (command, description[:MAX_DESCRIPTION])
+        for command, description in commands[:MAX_COMMANDS]
+    ]
 
 
 class CommandMenu(Service):
@@ -62,8 +74,8 @@ class CommandMenu(Service):
         self, session: aiohttp.ClientSession, code: str, commands: Sequence[tuple[str, str]]
     ) -> None:
         params: dict[str, object] = {"commands": [
-            {"command": command, "description": description[:MAX_DESCRIPTION]}
-            for command, description in commands[:MAX_COMMANDS]
+            {"command": command, "description": description}
+            for command, description in within_limits(commands)
         ]}
         if code:
             params["language_code"] = code

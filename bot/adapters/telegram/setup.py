@@ -1,7 +1,7 @@
-"""One-off Bot API set-up for `brandbot webhook …`: the webhook and the command menu.
+"""One-off Bot API set-up for `brandbot webhook …`: the webhook and the command menus.
 
 These calls use python-telegram-bot's `Bot` (form-encoded requests); the running bot sends
-through the outbox instead.
+replies through the outbox. The caller gives the menus the running bot's CommandMenu sets.
 """
 
 from __future__ import annotations
@@ -9,17 +9,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import Bot, BotCommand
+from telegram import Bot
 
+from bot.adapters.telegram.menu import Menus, within_limits
 from bot.adapters.telegram.update import ALLOWED_UPDATES
 from bot.config.telegram import TelegramSettings
-from bot.core.texts import Texts
 
 WEBHOOK_PATH = "/webhooks/telegram"
-# The command menu: command -> canned text key of its description (replies.toml).
-COMMANDS = (("start", "telegram_command_start"), ("help", "telegram_command_help"))
-# setMyCommands takes two-letter codes; no code is the menu for everyone else.
-MENU_LANGUAGES = (("zh", "zh-Hans"), ("en", "en"))
 
 
 def webhook_url(url: str) -> str:
@@ -36,15 +32,11 @@ def _bot(settings: TelegramSettings) -> Bot:
     return Bot(settings.token, base_url=f"{settings.api_base_url.rstrip('/')}/bot")
 
 
-def menu(texts: Texts, language: str) -> list[BotCommand]:
-    """The command menu in one language."""
-    return [BotCommand(command, texts.get(key, language)) for command, key in COMMANDS]
+async def set_webhook(settings: TelegramSettings, url: str, menus: Menus) -> list[str]:
+    """setWebhook with the secret token and the updates we handle, then the command menus.
 
-
-async def set_webhook(
-    settings: TelegramSettings, url: str, texts: Texts, default_language: str
-) -> list[str]:
-    """setWebhook with the secret token and the updates we handle, then the command menus."""
+    Returns a line for each step done, naming the commands set in each language.
+    """
     if not settings.secret_token:
         raise ValueError("platforms.telegram.secret_token_env must name the secret first")
     full_url = webhook_url(url)
@@ -54,13 +46,13 @@ async def set_webhook(
             full_url, secret_token=settings.secret_token, allowed_updates=list(ALLOWED_UPDATES)
         )
         done.append(f"webhook set to {full_url} ({', '.join(ALLOWED_UPDATES)})")
-        await bot.set_my_commands(menu(texts, default_language))
-        for code, language in MENU_LANGUAGES:
-            await bot.set_my_commands(menu(texts, language), language_code=code)
-        done.append(
-            "command menu set: /" + ", /".join(command for command, _ in COMMANDS)
-            + f" (default {default_language}; " + ", ".join(c for c, _ in MENU_LANGUAGES) + ")"
-        )
+        for code, commands in menus.items():
+            sent = within_limits(commands)
+            await bot.set_my_commands(sent, language_code=code or None)
+            done.append(
+                f"command menu set ({code or 'default'}): /"
+                + ", /".join(command for command, _ in sent)
+            )
     return done
 
 

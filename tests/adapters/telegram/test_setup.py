@@ -8,7 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.adapters.telegram.menu import AGAIN_SECONDS, CommandMenu
+from bot.app import build_bot
 from bot.cli import main
+from bot.config import load_config
 from tests.conftest import ROOT
 from tests.fakes.telegram_api import SECRET, TOKEN, FakeTelegramApi
 
@@ -50,7 +53,7 @@ async def run(*argv: str) -> int:
     return await asyncio.to_thread(main, list(argv))
 
 
-async def test_webhook_set_registers_the_secret_and_the_command_menus(
+async def test_webhook_set_registers_the_secret_and_the_updates_we_handle(
     config_file: str, api: FakeTelegramApi, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code = await run("webhook", "set", "telegram", "--url", "https://bot.example.com",
@@ -64,15 +67,29 @@ async def test_webhook_set_registers_the_secret_and_the_command_menus(
     ]
     with_body = {call.content_type for call in api.calls if call.method != "getMe"}
     assert with_body == {"application/x-www-form-urlencoded"}  # what python-telegram-bot sends
-    assert api.commands["zh"] == [
-        {"command": "start", "description": "开始使用，看看我能帮你做什么"},
-        {"command": "help", "description": "帮助：我能回答哪些问题"},
-    ]
-    assert [c["description"] for c in api.commands["en"]] == [
-        "Start: see what I can help with", "Help: what I can answer"
-    ]
-    assert api.commands[""] == api.commands["zh"]  # the brand's default language
     assert "webhook set to https://bot.example.com/webhooks/telegram" in capsys.readouterr().out
+
+
+async def test_webhook_set_sets_the_menus_the_running_bot_sets(
+    config_file: str, api: FakeTelegramApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await run("webhook", "set", "telegram", "--url", "https://bot.example.com",
+                     "--config", config_file) == 0
+    from_cli = api.calls_to("setMyCommands")
+    api.calls.clear()
+    bot = build_bot(load_config(config_file))
+    try:
+        [menu] = [service for service in bot.services if isinstance(service, CommandMenu)]
+        assert await menu.round() == AGAIN_SECONDS
+    finally:
+        bot.store.close()
+    from_bot = api.calls_to("setMyCommands")
+    assert [params.get("language_code", "") for params in from_bot] == ["", "zh", "en"]
+    assert from_cli == from_bot
+    out = capsys.readouterr().out
+    for params in from_bot:
+        named = "/" + ", /".join(entry["command"] for entry in params["commands"])
+        assert f"command menu set ({params.get('language_code') or 'default'}): {named}" in out
 
 
 async def test_webhook_info_prints_what_telegram_reports(

@@ -55,6 +55,11 @@ def _row(data: dict[str, Any]) -> OutboxRow:
     )
 
 
+# The oldest unfinished rows a claim looks through for heads before it looks chat by chat.
+SCAN = 256
+LAST_ID = 2**63 - 1
+
+
 class OutboxRows:
     """The durable queue behind bot/outbox.py."""
 
@@ -86,18 +91,50 @@ class OutboxRows:
         so every chat's messages arrive in order, whoever sends them; rows whose lease lapsed
         (a dead sender) count as due.
         """
+        # First the queue's oldest rows, where the heads of most chats are. With a platform,
+        # that look stops after SCAN rows: behind them may be nothing but the later rows of a
+        # few chats whose heads are on the wire (a deep backlog waiting on a rate limit), and
+        # walking them all cost time in proportion to the queue on every claim.
+        window = SCAN if platform is not None else None
+        claimed = self._claim(now, limit, lease, platform, exclude, window=window)
+        if platform is not None and len(claimed) < limit and self._longer_than(platform, SCAN):
+            heads = self._due_heads(now, platform, limit, exclude)
+            if heads:
+                claimed += self._claim(
+                    now, limit - len(claimed), lease, platform, exclude, among=heads
+                )
+        return sorted(claimed, key=lambda row: row.id)
+
+    def _claim(
+        self, now: datetime, limit: int, lease: timedelta, platform: str | None,
+        exclude: Collection[int], *, window: int | None = None,
+        among: Collection[int] = (),
+    ) -> list[OutboxRow]:
+        """One atomic claim of due heads: among the oldest `window` unfinished rows, or
+        among the rows `among` (each checked again here: another sender may have won it)."""
         only = "AND o.platform = ?" if platform is not None else ""
         # Rows this sender has on the wire stay its own, even if their lease ran out.
         if exclude:
             only += f" AND o.id NOT IN ({', '.join('?' for _ in exclude)})"
+        if among:
+            only += f" AND o.id IN ({', '.join('?' for _ in among)})"
+        window_parameters: list[Any] = []
+        if window is not None:
+            # The scan ends at the window's last row (its id found by a short index walk).
+            only += (
+                " AND o.id <= coalesce((SELECT w.id FROM outbox w INDEXED BY outbox_unfinished"
+                " WHERE w.platform = ? AND w.status IN ('pending', 'sending') ORDER BY w.id"
+                f" LIMIT 1 OFFSET ?), {LAST_ID})"
+            )
+            window_parameters = [platform, window - 1]
         # One statement, atomic on its own. On a shared store (PostgreSQL) `skip_locked`
         # makes instances claiming at once pass over each other's rows instead of waiting;
         # a chat's next row still waits while an earlier one is unfinished, whoever has it.
-        # `status IN (…)` picks the partial index of unfinished rows in id order (0081),
-        # so the scan starts at the queue's oldest row and stops after `limit` heads.
         rows = self.db.query(
             "UPDATE outbox SET status = 'sending', lease_until = ?, attempts = attempts + 1,"
             " updated_at = ? WHERE id IN (SELECT o.id FROM outbox o"
+            # `status IN (…)` picks the partial index of unfinished rows in id order (0081),
+            # so the scan starts at the queue's oldest row.
             " INDEXED BY outbox_unfinished WHERE o.status IN ('pending', 'sending')"
             " AND ((o.status = 'pending' AND o.next_attempt_at <= ?)"
             " OR (o.status = 'sending' AND o.lease_until < ?)) " + only +
@@ -106,10 +143,42 @@ class OutboxRows:
             " AND e.id < o.id) ORDER BY o.platform, o.id LIMIT ?" + self.db.skip_locked
             + ") RETURNING *",
             [iso(now + lease), iso(now), iso(now), iso(now),
-             *([platform] if platform is not None else []), *exclude, limit],
+             *([platform] if platform is not None else []), *exclude, *among,
+             *window_parameters, limit],
         )
-        claimed = [_row(row) for row in rows]
-        return sorted(claimed, key=lambda row: row.id)
+        return [_row(row) for row in rows]
+
+    def _longer_than(self, platform: str, count: int) -> bool:
+        """Whether more than `count` rows of the platform are unfinished (a short index walk)."""
+        return self.db.scalar(
+            "SELECT id FROM outbox INDEXED BY outbox_unfinished WHERE platform = ?"
+            " AND status IN ('pending', 'sending') ORDER BY id LIMIT 1 OFFSET ?",
+            [platform, count],
+        ) is not None
+
+    def _due_heads(
+        self, now: datetime, platform: str, limit: int, exclude: Collection[int]
+    ) -> list[int]:
+        """Ids of the oldest due heads, found chat by chat: one index seek per chat with
+        unfinished rows (a loose scan of the chat-queue index, 0012), not one per row."""
+        leave = f" AND h.id NOT IN ({', '.join('?' for _ in exclude)})" if exclude else ""
+        rows = self.db.query(
+            "WITH RECURSIVE chats(chat_id) AS ("
+            " SELECT (SELECT min(chat_id) FROM outbox INDEXED BY outbox_chat_queue"
+            " WHERE platform = ? AND status IN ('pending', 'sending'))"
+            " UNION ALL SELECT (SELECT min(q.chat_id) FROM outbox q"
+            " INDEXED BY outbox_chat_queue WHERE q.platform = ?"
+            " AND q.status IN ('pending', 'sending') AND q.chat_id > chats.chat_id)"
+            " FROM chats WHERE chats.chat_id IS NOT NULL)"
+            " SELECT h.id FROM chats JOIN outbox h ON h.id = (SELECT min(f.id) FROM outbox f"
+            " INDEXED BY outbox_chat_queue WHERE f.platform = ? AND f.chat_id = chats.chat_id"
+            " AND f.status IN ('pending', 'sending'))"
+            " WHERE ((h.status = 'pending' AND h.next_attempt_at <= ?)"
+            " OR (h.status = 'sending' AND h.lease_until < ?))" + leave +
+            " ORDER BY h.id LIMIT ?",
+            [platform, platform, platform, iso(now), iso(now), *exclude, limit],
+        )
+        return [int(row["id"]) for row in rows]
 
     def release(self, row_ids: list[int], now: datetime) -> None:
         """Give leased rows back unsent (a clean shutdown): due again at once, no attempt spent."""

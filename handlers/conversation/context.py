@@ -47,6 +47,11 @@ _ENGLISH_ORDINAL = re.compile(
     r"^(?:the )?(first|second|third|fourth|fifth|last)(?: one| option| choice)?(?: please)?$"
 )
 
+# The longest ordinal is "the fourth option please" (24 characters), with room for spacing.
+_ORDINAL_CHARS = 64
+# Every ordinal holds one of these, in simplified or traditional script (兩 is 两).
+_ORDINAL_WORD = re.compile(r"[一二两兩三四五\d]|first|second|third|fourth|fifth|last", re.I)
+
 
 @dataclass(frozen=True, slots=True)
 class Answer:
@@ -57,6 +62,9 @@ class Answer:
 
 
 def _ordinal(text: str) -> int | None:
+    if len(text) > _ORDINAL_CHARS or _ORDINAL_WORD.search(text) is None:
+        # No ordinal is this long or lacks these: most messages are spared the conversion.
+        return None
     folded = " ".join(to_simplified(text).casefold().strip(" .!?。！？").split())
     found = _CHINESE_ORDINAL.match(folded) or _ENGLISH_ORDINAL.match(folded)
     if found is None:

@@ -10,6 +10,7 @@ import pytest
 from bot.app import Bot
 from bot.core.clock import FixedClock
 from bot.core.language import ENGLISH, HANS, HANT
+from handlers.conversation.context import _ordinal
 from tests.helpers.web_chat import WebChat, WebReply
 
 # Questions between two FAQs: the bot asks "did you mean".
@@ -160,3 +161,19 @@ async def test_a_short_message_that_is_not_is_asked_about(
         for lang in languages
     }, reply
     assert not any(b.startswith("feedback:") for b in reply.button_ids)
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("第二个", 2), ("選第二個", 2), ("兩", 2), ("the Second one", 2), ("LAST", -1),
+     ("3号", 3), ("  the fifth option please! ", 5)],
+)
+def test_an_ordinal_is_read_in_either_script(text: str, number: int) -> None:
+    assert _ordinal(text) == number
+
+
+@pytest.mark.parametrize(
+    "text", ["运费多少", "hello", "the second one" + " " * 60 + "please tell me more", "二手"]
+)
+def test_other_texts_are_no_ordinal(text: str) -> None:
+    assert _ordinal(text) is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from importlib import resources
 
 from opencc import OpenCC
 
@@ -31,10 +32,60 @@ def _to_traditional() -> OpenCC:
     return OpenCC("s2t")
 
 
+@lru_cache(maxsize=1)
+def _conversions() -> tuple[frozenset[str], dict[str, tuple[str, ...]]] | None:
+    """What t2s can change: the characters it converts, and for characters it keeps on their
+    own, the phrases that convert them ("覆" stays, "回覆" becomes "回复"); None when the
+    installed converter's dictionaries cannot be read (then every text is converted)."""
+    try:
+        folder = resources.files("opencc") / "dictionary"
+        characters = (folder / "TSCharacters.txt").read_text(encoding="utf-8")
+        phrases = (folder / "TSPhrases.txt").read_text(encoding="utf-8")
+    except (OSError, ModuleNotFoundError):
+        return None
+    changed = set()
+    for line in characters.splitlines():
+        source, _, targets = line.partition("\t")
+        if targets and targets.split(" ")[0] != source:
+            changed.add(source)
+    kept: dict[str, list[str]] = {}
+    for line in phrases.splitlines():
+        source, _, targets = line.partition("\t")
+        target = targets.split(" ")[0]
+        if not target or target == source:
+            continue
+        moved = set(source) if len(target) != len(source) else {
+            old for old, new in zip(source, target, strict=True) if old != new
+        }
+        for character in moved - changed:
+            kept.setdefault(character, []).append(source)
+    return frozenset(changed), {key: tuple(found) for key, found in kept.items()}
+
+
+def _unchanged_by_t2s(text: str) -> bool:
+    """True when t2s would return `text` as it is: no character it converts, no phrase.
+
+    Why: the converter is pure Python (tens of microseconds a text, most of a KB's load
+    time), and most Chinese a bot reads is simplified already.
+    """
+    conversions = _conversions()
+    if conversions is None:
+        return False
+    changed, phrases = conversions
+    present = set(text)
+    if not changed.isdisjoint(present):
+        return False
+    return not any(
+        phrase in text for character in present & phrases.keys() for phrase in phrases[character]
+    )
+
+
 @lru_cache(maxsize=4096)
 def to_simplified(text: str) -> str:
     """Traditional Chinese characters converted to simplified; everything else kept."""
-    return str(_to_simplified().convert(text)) if _HAN.search(text) else text
+    if not _HAN.search(text) or _unchanged_by_t2s(text):
+        return text
+    return str(_to_simplified().convert(text))
 
 
 @lru_cache(maxsize=4096)

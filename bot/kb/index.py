@@ -339,8 +339,9 @@ class FaqIndex:
                 self.matcher.remove(faq_id)
         changed = [document_of(f) for faq_id, f in questions.items() if self.faqs.get(faq_id) != f]
         if isinstance(self.matcher, Matcher):
-            for document in changed:
-                self.matcher.upsert(document)
+            with self.matcher.bulk():
+                for document in changed:
+                    self.matcher.upsert(document)
         else:
             self.matcher.upsert_many(changed)
         talk = [faq for faq in current.values() if faq.small_talk]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import heapq
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 K1 = 1.2
 B = 0.75
@@ -27,6 +28,7 @@ class Bm25Index:
         self._lengths: dict[int, int] = {}
         self._total_length = 0
         self._weighted_avgdl = 1.0
+        self._bulk = False  # inside `bulk`: posting weights wait for its end
 
     def __len__(self) -> int:
         return len(self._terms)
@@ -52,9 +54,26 @@ class Bm25Index:
         self._terms[doc] = counts
         self._lengths[doc] = length
         self._total_length += length
-        if not self._refresh_if_drifted():
+        if self._bulk:
+            for term in counts:
+                self._postings.setdefault(term, {})[doc] = 0.0  # weighed when the bulk ends
+        elif not self._refresh_if_drifted():
             for term, tf in counts.items():
                 self._postings.setdefault(term, {})[doc] = self._weight(tf, length)
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Many documents added at once: every posting is weighed once, at the end, with the
+        final average length (adding one by one re-weighs them all as the average drifts)."""
+        if self._bulk:
+            yield
+            return
+        self._bulk = True
+        try:
+            yield
+        finally:
+            self._bulk = False
+            self._refresh(max(self._total_length / len(self._terms), 1.0) if self._terms else 1.0)
 
     def remove(self, doc: int) -> None:
         """Forget one document; unknown ids are ignored."""
@@ -111,15 +130,21 @@ class Bm25Index:
     def _refresh_if_drifted(self) -> bool:
         if not self._terms:
             return False
+        if self._bulk:
+            return False
         avgdl = max(self._total_length / len(self._terms), 1.0)
         if abs(avgdl - self._weighted_avgdl) <= _AVGDL_DRIFT * self._weighted_avgdl:
             return False
+        self._refresh(avgdl)
+        return True
+
+    def _refresh(self, avgdl: float) -> None:
+        """Weigh every posting again for the average document length `avgdl`."""
         self._weighted_avgdl = avgdl
         for doc, counts in self._terms.items():
             length = self._lengths[doc]
             for term, tf in counts.items():
                 self._postings.setdefault(term, {})[doc] = self._weight(tf, length)
-        return True
 
 
 def top_ids(scores: dict[int, float], limit: int) -> list[int]:

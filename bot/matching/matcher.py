@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import repeat
 
@@ -85,8 +86,15 @@ class Matcher:
         self._centroids = CentroidIndex()
         self._spelling = SpellingCorrector(lambda: list(self._by_phrasing.vocabulary))
         self._next_id = 0
-        for document in documents:
-            self.upsert(document)
+        with self.bulk():
+            for document in documents:
+                self.upsert(document)
+
+    @contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Many edits at once (a start, a KB import): the indexes are weighed once, at the end."""
+        with self._by_phrasing.bulk(), self._by_faq.bulk():
+            yield
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -81,6 +81,7 @@ class Matcher:
         self._faq_ids: dict[int, str] = {}
         self._keywords = KeywordIndex()
         self._phrasings: dict[int, _Phrasing] = {}
+        self._normalized: dict[int, str] = {}  # each phrasing's folded text, for rapidfuzz
         self._by_phrasing = Bm25Index()
         self._by_faq = Bm25Index()
         self._centroids = CentroidIndex()
@@ -112,6 +113,7 @@ class Matcher:
             phrasing_id = self._new_id()
             tokens = tokenize(normalized)
             self._phrasings[phrasing_id] = _Phrasing(document.faq_id, text, normalized)
+            self._normalized[phrasing_id] = normalized
             self._by_phrasing.add(phrasing_id, tokens)
             phrasing_ids.append(phrasing_id)
             faq_tokens.extend(tokens)
@@ -139,6 +141,7 @@ class Matcher:
         for phrasing_id in entry.phrasing_ids:
             self._by_phrasing.remove(phrasing_id)
             del self._phrasings[phrasing_id]
+            del self._normalized[phrasing_id]
         self._by_faq.remove(entry.number)
         del self._faq_ids[entry.number]
         self._centroids.remove(faq_id)
@@ -214,18 +217,22 @@ class Matcher:
         text = query.text
         # In C over every phrasing at once: the first of the closest, as a loop would keep.
         best = extractOne(
-            text, [self._phrasings[pid].normalized for pid in source], scorer=fuzz.ratio,
+            text, list(map(self._normalized.__getitem__, source)), scorer=fuzz.ratio,
             processor=None,
         )
         fuzzy = best[1] / 100.0 if best is not None else 0.0
         negative = 0.0
         if entry.negatives:
-            negative = max(fuzz.ratio(text, n) for n in entry.negatives) / 100.0
+            closest = extractOne(text, entry.negatives, scorer=fuzz.ratio, processor=None)
+            negative = closest[1] / 100.0 if closest is not None else 0.0
             if negative >= weights.negative_drop and negative > fuzzy:
                 return None
         # How nearly the whole question is one phrasing or keyword: short messages are answered
         # only when this is high ("运费" is a keyword; "ok" is nobody's phrasing).
-        exact = max(fuzz.ratio(text, k) for k in entry.keywords) / 100.0 if entry.keywords else 0.0
+        exact = 0.0
+        if entry.keywords:
+            nearest = extractOne(text, entry.keywords, scorer=fuzz.ratio, processor=None)
+            exact = nearest[1] / 100.0 if nearest is not None else 0.0
         # A query that is one of the FAQ's phrasings is as typical of it as it gets, so an exact
         # match still scores 1.0 however varied the other phrasings are.
         centroid = 1.0 if fuzzy == 1.0 else self._centroids.cosine(faq_id, *query.centroid)

@@ -374,8 +374,7 @@ class FaqIndex:
                 text, "", small_talk=found.entry, moves=found.categories, anywhere=found.anywhere
             )
         question = found.question if found.entries else text
-        # What is left around small talk is made of the recogniser's units: simplified already.
-        candidates = self._search(question, PREPARED_LIMIT, simplified=bool(found.entries))
+        candidates = self._search(question, PREPARED_LIMIT)
         outcome = outcome_of(candidates, self.settings, question)
         small_talk = None
         closing = found.category in CLOSING
@@ -430,10 +429,10 @@ class FaqIndex:
             return self._small_talk_matcher.search(query, limit=limit, floor=floor)
         return self._small_talk_matcher.search(query, limit=limit)
 
-    def _search(self, text: str, limit: int, *, simplified: bool = False) -> list[Candidate]:
+    def _search(self, text: str, limit: int) -> list[Candidate]:
         """Rank candidates for `text` with the index as it is (lock held)."""
         # No question is this long: the rest of a long text would only cost time.
-        query = text[:MAX_QUERY_CHARS] if simplified else to_simplified(text[:MAX_QUERY_CHARS])
+        query = to_simplified(text[:MAX_QUERY_CHARS])
         # A negative written out exactly is a promise to staff, whatever the matcher scores.
         excluded = self._negated.get(normalize(query), set())
         found = self.matcher.search(query, limit=limit + len(excluded))

@@ -29,6 +29,7 @@ class Bm25Index:
         self._total_length = 0
         self._weighted_avgdl = 1.0
         self._bulk = False  # inside `bulk`: posting weights wait for its end
+        self._unweighed: list[int] = []  # documents added in the bulk, in order
 
     def __len__(self) -> int:
         return len(self._terms)
@@ -57,14 +58,16 @@ class Bm25Index:
         if self._bulk:
             for term in counts:
                 self._postings.setdefault(term, {})[doc] = 0.0  # weighed when the bulk ends
+            self._unweighed.append(doc)
         elif not self._refresh_if_drifted():
             for term, tf in counts.items():
                 self._postings.setdefault(term, {})[doc] = self._weight(tf, length)
 
     @contextmanager
     def bulk(self) -> Iterator[None]:
-        """Many documents added at once: every posting is weighed once, at the end, with the
-        final average length (adding one by one re-weighs them all as the average drifts)."""
+        """Many documents added at once (a start): their postings are weighed at the end, and
+        the whole index only if the average length drifted meanwhile (adding one by one
+        re-weighed everything each time it drifted: over and over while an index fills)."""
         if self._bulk:
             yield
             return
@@ -73,7 +76,15 @@ class Bm25Index:
             yield
         finally:
             self._bulk = False
-            self._refresh(max(self._total_length / len(self._terms), 1.0) if self._terms else 1.0)
+            added, self._unweighed = self._unweighed, []
+            if not self._refresh_if_drifted():
+                for doc in added:
+                    counts = self._terms.get(doc)
+                    if counts is None:
+                        continue  # removed again within the bulk
+                    length = self._lengths[doc]
+                    for term, tf in counts.items():
+                        self._postings[term][doc] = self._weight(tf, length)
 
     def remove(self, doc: int) -> None:
         """Forget one document; unknown ids are ignored."""

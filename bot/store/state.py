@@ -33,6 +33,15 @@ class States:
         self._seen: ContextVar[dict[str, FlowState | None] | None] = ContextVar(
             "flow_states_seen", default=None
         )
+        # A lost group took its writes with it: what was remembered of them is read again.
+        db.on_rollback(self.forget)
+
+    def forget(self) -> None:
+        """Drop what the current message remembers (its writes were undone, or rows were
+        removed around this class: a merge, an erasure)."""
+        seen = self._seen.get()
+        if seen is not None:
+            seen.clear()
 
     @contextmanager
     def remembered(self) -> Iterator[None]:

@@ -62,10 +62,12 @@ class Answer:
 
 
 def _ordinal(text: str) -> int | None:
-    if len(text) > _ORDINAL_CHARS or _ORDINAL_WORD.search(text) is None:
-        # No ordinal is this long or lacks these: most messages are spared the conversion.
+    folded = " ".join(text.casefold().strip(" .!?。！？").split())
+    if len(folded) > _ORDINAL_CHARS or _ORDINAL_WORD.search(folded) is None:
+        # No ordinal is this long or lacks these: most messages are spared the conversion
+        # (which commutes with the folding above: it changes Chinese characters only).
         return None
-    folded = " ".join(to_simplified(text).casefold().strip(" .!?。！？").split())
+    folded = to_simplified(folded)
     found = _CHINESE_ORDINAL.match(folded) or _ENGLISH_ORDINAL.match(folded)
     if found is None:
         return None

@@ -104,6 +104,11 @@ def test_a_message_reads_a_flow_once_and_sees_its_own_writes(
         # A remembered flow still expires.
         store.states.open("c2", "orders", NOW, timedelta(minutes=1))
         assert store.states.get("c2", NOW + timedelta(minutes=2)) is None
+    with store.states.remembered():
+        assert store.states.get("c3", NOW) is None
+        other.states.open("c3", "orders", NOW, timedelta(minutes=10))
+        store.states.forget()  # its writes undone, or rows removed around it: read again
+        assert store.states.get("c3", NOW) is not None
     other.states.open("c1", "orders", NOW, timedelta(minutes=10))
     state = store.states.get("c1", NOW)  # outside a message: read every time
     assert state is not None and state.flow == "orders"

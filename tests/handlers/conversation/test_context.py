@@ -166,7 +166,8 @@ async def test_a_short_message_that_is_not_is_asked_about(
 @pytest.mark.parametrize(
     ("text", "number"),
     [("第二个", 2), ("選第二個", 2), ("兩", 2), ("the Second one", 2), ("LAST", -1),
-     ("3号", 3), ("  the fifth option please! ", 5)],
+     ("3号", 3), ("  the fifth option please! ", 5), ("第二个" + "！" * 70, 2), ("ﬁrst", 1),
+     ("the second\n" + "\n" * 70, 2)],
 )
 def test_an_ordinal_is_read_in_either_script(text: str, number: int) -> None:
     assert _ordinal(text) == number

@@ -47,6 +47,7 @@ LONGEST = 12
 SHORT = 32
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_CHARACTER = re.compile(rf"[{_CJK}]")
 _UNITS = re.compile(rf"[{_CJK}]|[^\W_]+|[^\w\s]", re.UNICODE)
 _APOSTROPHES = re.compile(r"['’‘`´]")
 _REPEATS = re.compile(r"([a-z])\1{2,}")
@@ -82,7 +83,7 @@ def join(parts: Sequence[str]) -> str:
 
 
 def _is_cjk(text: str) -> bool:
-    return bool(text) and re.match(rf"[{_CJK}]", text[0]) is not None
+    return bool(text) and _CJK_CHARACTER.match(text[0]) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +246,14 @@ class SmallTalkRecognizer:
 
     def _cover(self, found: Sequence[str], start: int, end: int) -> list[_Segment] | None:
         """Segments covering found[start:end] exactly, most units in phrasings; None if none."""
+        last = self._covers(found, start, end)[end - start]
+        return last[2] if last is not None else None
+
+    def _covers(
+        self, found: Sequence[str], start: int, end: int
+    ) -> list[tuple[int, int, list[_Segment]] | None]:
+        """For each k, the best cover of found[start:start + k] (what `_cover` picks for an
+        end of start + k: a piece never reaches past the end it covers to)."""
         best: list[tuple[int, int, list[_Segment]] | None] = [None] * (end - start + 1)
         best[0] = (0, 0, [])
         for i in range(start, end):
@@ -263,8 +272,7 @@ class SmallTalkRecognizer:
                 current = best[j - start]
                 if current is None or candidate[:2] > current[:2]:
                     best[j - start] = candidate
-        last = best[end - start]
-        return last[2] if last is not None else None
+        return best
 
     def _excused(self, found: Sequence[str], entry: str) -> bool:
         return any(_contains(found, negative) for negative in self._negatives.get(entry, ()))
@@ -278,9 +286,14 @@ class SmallTalkRecognizer:
         """
         size = len(found)
         cuts = range(size - 1, 0, -1) if leading else range(1, size)
+        # Covers of every prefix come out of one pass; a suffix's cover starts anew each time.
+        prefixes = self._covers(found, 0, size - 1) if leading and size > 1 else []
         for cut in cuts:
-            start, end = (0, cut) if leading else (cut, size)
-            segments = self._cover(found, start, end)
+            if leading:
+                best = prefixes[cut]
+                segments = best[2] if best is not None else None
+            else:
+                segments = self._cover(found, cut, size)
             if segments is None or not any(segment.entry for segment in segments):
                 continue
             inner = segments[-1] if leading else segments[0]

@@ -45,6 +45,8 @@ LONGEST = 12
 # A message longer than this many units is no small talk as a whole, and its small talk is
 # looked for only this far into each end (and typos are not repaired): it bounds the cost.
 SHORT = 32
+# Typo repairs remembered per recogniser (it is rebuilt whenever small talk is edited).
+NEAREST_KEPT = 20_000
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_CHARACTER = re.compile(rf"[{_CJK}]")
@@ -149,6 +151,7 @@ class SmallTalkRecognizer:
         self._anywhere: list[tuple[tuple[str, ...], str]] = []
         self._words: set[str] = set()
         self._squeezed: dict[str, str] = {}  # a phrasing word with no letter doubled → the word
+        self._nearest_known: dict[str, str] = {}  # a word not among them → its repair (or itself)
         self._fillers = {tuple(units(word)) for word in FILLERS}
         for entry in entries:
             self._add(entry)
@@ -222,14 +225,22 @@ class SmallTalkRecognizer:
                 len(unit) >= TYPO_LENGTH and unit.isascii() and unit.isalpha()
                 and unit not in self._words
             ):
-                # One C loop over the words (rapidfuzz's extract) instead of one call a word.
-                near = process.extract(
-                    unit, self._words, scorer=OSA.distance, score_cutoff=1, limit=None
-                )
-                unit = min(((distance, word) for word, distance, _ in near),
-                           default=(0, unit))[1]
+                unit = self._nearest(unit)
             fixed.append(unit)
         return tuple(fixed)
+
+    def _nearest(self, unit: str) -> str:
+        """The phrasing word one typo from `unit` (the closest, then the first in order), or
+        `unit`; remembered, as the same words come back in message after message."""
+        known = self._nearest_known.get(unit)
+        if known is not None:
+            return known
+        # One C loop over the words (rapidfuzz's extract) instead of one call a word.
+        near = process.extract(unit, self._words, scorer=OSA.distance, score_cutoff=1, limit=None)
+        found = min(((distance, word) for word, distance, _ in near), default=(0, unit))[1]
+        if len(self._nearest_known) < NEAREST_KEPT:
+            self._nearest_known[unit] = found
+        return found
 
     def _find_anywhere(self, found: tuple[str, ...]) -> str | None:
         """A distress or complaint phrasing inside the message (not excused by a negative)."""

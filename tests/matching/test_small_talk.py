@@ -69,3 +69,10 @@ def test_long_messages_cost_no_more_than_their_ends() -> None:
     text = "你好，" + "这个茶怎么样" * 400 + "谢谢"
     reading = RECOGNIZER.read(text)
     assert reading.entries == ("hello", "thanks") and not reading.is_small_talk
+
+
+def test_a_typo_is_repaired_the_same_each_time_and_a_real_word_left_alone() -> None:
+    recognizer = SmallTalkRecognizer([SmallTalkEntry("thanks", "thanks", ("thanks",))])
+    for _ in range(3):  # the second and third come from what the first one found
+        assert recognizer.read("thnaks").entries == ("thanks",)
+        assert recognizer.read("parcel tracking").question == "parcel tracking"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from bot.core.language import to_simplified
 
@@ -13,6 +14,8 @@ _APOSTROPHES = re.compile(r"['’‘`´]")
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
+# Remembered: a message is folded by each matcher that reads it (FAQs, then small talk).
+@lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
     """Fold width, case, traditional Chinese, punctuation and emoji; keep letters and digits."""
     folded = unicodedata.normalize("NFKC", text)

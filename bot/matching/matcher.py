@@ -81,7 +81,6 @@ class Matcher:
         self._faq_ids: dict[int, str] = {}
         self._keywords = KeywordIndex()
         self._phrasings: dict[int, _Phrasing] = {}
-        self._normalized: dict[int, str] = {}  # each phrasing's folded text, for rapidfuzz
         self._by_phrasing = Bm25Index()
         self._by_faq = Bm25Index()
         self._centroids = CentroidIndex()
@@ -113,7 +112,6 @@ class Matcher:
             phrasing_id = self._new_id()
             tokens = tokenize(normalized)
             self._phrasings[phrasing_id] = _Phrasing(document.faq_id, text, normalized)
-            self._normalized[phrasing_id] = normalized
             self._by_phrasing.add(phrasing_id, tokens)
             phrasing_ids.append(phrasing_id)
             faq_tokens.extend(tokens)
@@ -141,7 +139,6 @@ class Matcher:
         for phrasing_id in entry.phrasing_ids:
             self._by_phrasing.remove(phrasing_id)
             del self._phrasings[phrasing_id]
-            del self._normalized[phrasing_id]
         self._by_faq.remove(entry.number)
         del self._faq_ids[entry.number]
         self._centroids.remove(faq_id)
@@ -217,7 +214,7 @@ class Matcher:
         text = query.text
         # In C over every phrasing at once: the first of the closest, as a loop would keep.
         best = extractOne(
-            text, list(map(self._normalized.__getitem__, source)), scorer=fuzz.ratio,
+            text, [self._phrasings[pid].normalized for pid in source], scorer=fuzz.ratio,
             processor=None,
         )
         fuzzy = best[1] / 100.0 if best is not None else 0.0

@@ -69,9 +69,14 @@ class States:
                 self.clear(customer_id)
             else:
                 state = FlowState(row["flow"], json.loads(row["slots"]), expires_at)
+        self._remember(customer_id, state)
+        return state
+
+    def _remember(self, customer_id: str, state: FlowState | None) -> None:
+        """Keep what the current message read or wrote of a flow (outside one: nothing)."""
+        seen = self._seen.get()
         if seen is not None:
             seen[customer_id] = state
-        return state
 
     def open(
         self, customer_id: str, flow: str, now: datetime, ttl: timedelta,
@@ -87,14 +92,10 @@ class States:
             [customer_id, flow, json.dumps(state.slots, ensure_ascii=False),
              iso(state.expires_at), iso(now)],
         )
-        seen = self._seen.get()
-        if seen is not None:
-            seen[customer_id] = state
+        self._remember(customer_id, state)
         return state
 
     def clear(self, customer_id: str) -> None:
         """Close the customer's flow."""
         self.db.execute("DELETE FROM conversation_state WHERE customer_id = ?", [customer_id])
-        seen = self._seen.get()
-        if seen is not None:
-            seen[customer_id] = None
+        self._remember(customer_id, None)

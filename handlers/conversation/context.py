@@ -47,7 +47,7 @@ _ENGLISH_ORDINAL = re.compile(
     r"^(?:the )?(first|second|third|fourth|fifth|last)(?: one| option| choice)?(?: please)?$"
 )
 
-# The longest ordinal is "the fourth option please" (24 characters), with room for spacing.
+# The longest ordinal, folded, is "the fourth option please" (24 characters).
 _ORDINAL_CHARS = 64
 # Every ordinal holds one of these, in simplified or traditional script (兩 is 两).
 _ORDINAL_WORD = re.compile(r"[一二两兩三四五\d]|first|second|third|fourth|fifth|last", re.I)
